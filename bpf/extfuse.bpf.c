@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ExtFUSE extension: answers FUSE LOOKUP, GETATTR, READDIR and
+ * READDIRPLUS from maps that the daemon fills, drops what a modifying
+ * request makes wrong before the request reaches the daemon, and takes the
+ * lookups it answered off FORGET counts.
+ *
+ * It runs as a BPF_PROG_TYPE_SYSCALL program: the kernel module runs it per
+ * request, tests and the daemon side run it with BPF_PROG_TEST_RUN.  The
+ * context is struct extfuse_req (extfuse_abi.h).  The verifier only allows
+ * constant offsets into the context, hence the copies to the stack.
+ *
+ * Rule of thumb: when anything is missing, out of date or unsure, leave the
+ * verdict at PASS and let the daemon answer.
+ */
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "extfuse_abi.h"
+
+#define E_NOENT 2
+#define E_FAULT 14
+#define E_INVAL 22
+
+#define MODE_TYPE 0170000
+#define MODE_DIR 0040000
+#define MODE_XUSR 0100
+#define MODE_XGRP 0010
+#define MODE_XOTH 0001
+#define NSEC_PER_SEC 1000000000ull
+
+/* Retries of the FORGET compare-and-swap before giving up (see forget). */
+#define FORGET_CAS_TRIES 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, struct extfuse_entry_key);
+	__type(value, struct extfuse_entry_val);
+} extfuse_entries SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, __u64);
+	__type(value, struct extfuse_attr_val);
+} extfuse_attrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, struct extfuse_dir_key);
+	__type(value, struct extfuse_dir_val);
+} extfuse_dirs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct extfuse_chunk_key);
+	__type(value, struct extfuse_chunk_val);
+} extfuse_chunks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, __u64);
+	__type(value, __u64);
+} extfuse_vers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
+	__type(key, __u64);
+	__type(value, __u64);
+} extfuse_served SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EXTFUSE_SOP_COUNT);
+	__type(key, __u32);
+	__type(value, struct extfuse_stats);
+} extfuse_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct extfuse_config);
+} extfuse_config SEC(".maps");
+
+/* Why a cached value cannot be served. */
+enum lookup_result {
+	FOUND,
+	MISSING,
+	EXPIRED,
+	STALE,
+};
+
+static __always_inline struct extfuse_stats *stats_of(__u32 sop)
+{
+	return bpf_map_lookup_elem(&extfuse_stats, &sop);
+}
+
+#define STAT_INC(stats, field)                                   \
+	do {                                                     \
+		struct extfuse_stats *_st = (stats);             \
+		if (_st)                                         \
+			__sync_fetch_and_add(&_st->field, 1);    \
+	} while (0)
+
+#define STAT_ADD(stats, field, n)                                \
+	do {                                                     \
+		struct extfuse_stats *_st = (stats);             \
+		if (_st)                                         \
+			__sync_fetch_and_add(&_st->field, (n));  \
+	} while (0)
+
+static __always_inline void count_result(struct extfuse_stats *st,
+					 enum lookup_result r)
+{
+	switch (r) {
+	case FOUND:
+		break;
+	case MISSING:
+		STAT_INC(st, misses);
+		break;
+	case EXPIRED:
+		STAT_INC(st, expired);
+		break;
+	case STALE:
+		STAT_INC(st, stale);
+		break;
+	}
+}
+
+static __always_inline __u64 node_version(__u64 nodeid)
+{
+	__u64 *v = bpf_map_lookup_elem(&extfuse_vers, &nodeid);
+
+	return v ? *v : 0;
+}
+
+/*
+ * Make every value published for nodeid with an older stamp unservable.
+ * When the versions map is full, move the global epoch instead: that
+ * invalidates everything, which is always safe.
+ */
+static __always_inline void bump_version(struct extfuse_config *cfg,
+					 __u64 nodeid)
+{
+	__u64 one = 1, *v;
+
+	v = bpf_map_lookup_elem(&extfuse_vers, &nodeid);
+	if (!v && bpf_map_update_elem(&extfuse_vers, &nodeid, &one,
+				      BPF_NOEXIST) == 0)
+		return;
+	if (!v)
+		v = bpf_map_lookup_elem(&extfuse_vers, &nodeid);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		__sync_fetch_and_add(&cfg->epoch, 1);
+}
+
+static __always_inline enum lookup_result
+check_fresh(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
+	    __u64 expiry_ns, __u64 version, __u64 epoch, __u64 stamp_node)
+{
+	if (ctx->now_ns >= expiry_ns)
+		return EXPIRED;
+	if (epoch != cfg->epoch || version != node_version(stamp_node))
+		return STALE;
+	return FOUND;
+}
+
+/*
+ * Values are read in place: copying them would not fit the 512-byte stack
+ * next to an entry key.
+ */
+static __always_inline enum lookup_result
+find_attr(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
+	  __u64 nodeid, struct extfuse_attr_val **out)
+{
+	struct extfuse_attr_val *val;
+
+	val = bpf_map_lookup_elem(&extfuse_attrs, &nodeid);
+	*out = val;
+	if (!val)
+		return MISSING;
+	return check_fresh(ctx, cfg, val->expiry_ns, val->version, val->epoch,
+			   nodeid);
+}
+
+/* How long the kernel may cache an answer: the configured timeout, never
+ * beyond the value's expiry. */
+static __always_inline __u64 kernel_timeout(__u64 timeout_ns, __u64 now_ns,
+					    __u64 expiry_ns)
+{
+	__u64 left = expiry_ns - now_ns;
+
+	return timeout_ns < left ? timeout_ns : left;
+}
+
+/* True when the caller is in group gid.  Unrolled: the verifier wants
+ * constant offsets into the context. */
+static __always_inline bool in_group(const struct extfuse_req *ctx, __u32 gid)
+{
+	__u32 n = ctx->ngroups;
+
+	if (ctx->gid == gid)
+		return true;
+#pragma clang loop unroll(full)
+	for (int i = 0; i < EXTFUSE_MAX_GROUPS; i++) {
+		if (i < n && ctx->groups[i] == gid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * May the caller search (execute) directory dir?  Classic POSIX: only the
+ * first class that matches counts.  *unsure is set when the answer depends
+ * on groups the context did not carry.
+ */
+static __always_inline bool may_search(const struct extfuse_req *ctx,
+				       const struct fuse_attr *dir, bool *unsure)
+{
+	__u32 mode = dir->mode;
+
+	*unsure = false;
+	if (ctx->flags & EXTFUSE_REQ_CAP_SEARCH)
+		return true;
+	if (ctx->uid == dir->uid)
+		return mode & MODE_XUSR;
+	if (in_group(ctx, dir->gid))
+		return mode & MODE_XGRP;
+	if ((ctx->flags & EXTFUSE_REQ_GROUPS_TRUNCATED) &&
+	    !(mode & MODE_XGRP) != !(mode & MODE_XOTH))
+		*unsure = true;
+	return mode & MODE_XOTH;
+}
+
+/* A name being loaded from the context: the key plus what checking needs. */
+struct name_buf {
+	struct extfuse_entry_key key;
+	__u32 len;
+	__s32 bad;
+};
+
+/*
+ * bpf_loop() callback over every byte of the name buffer: the name has no
+ * NUL or '/', is NUL terminated, and the tail after the NUL is zeroed (so a
+ * caller that left garbage there still finds the key).  A callback is
+ * verified once, where an open-coded loop would be verified once per
+ * possible length at every call site.
+ */
+static long check_name_byte(__u32 i, void *data)
+{
+	struct name_buf *nb = data;
+	char *c = &nb->key.name[i & EXTFUSE_NAME_MAX];
+
+	if (i < nb->len) {
+		if (*c == '\0' || *c == '/') {
+			nb->bad = 1;
+			return 1;
+		}
+	} else if (i == nb->len) {
+		if (*c != '\0') {
+			nb->bad = 1;
+			return 1;
+		}
+	} else {
+		*c = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Copy name (or name2 when second) of the context into nb and check it.
+ * Context fields are read with constant offsets only: the verifier refuses
+ * a pointer into the context that carries an offset.
+ */
+static __always_inline int load_name(struct name_buf *nb,
+				     const struct extfuse_req *ctx,
+				     bool second)
+{
+	if (second) {
+		nb->key.parent = ctx->nodeid2;
+		nb->len = ctx->namelen2;
+		__builtin_memcpy(nb->key.name, ctx->name2, EXTFUSE_NAME_BUF);
+	} else {
+		nb->key.parent = ctx->nodeid;
+		nb->len = ctx->namelen;
+		__builtin_memcpy(nb->key.name, ctx->name, EXTFUSE_NAME_BUF);
+	}
+	nb->bad = 0;
+	if (nb->key.parent == 0 || nb->len == 0 || nb->len > EXTFUSE_NAME_MAX)
+		return -1;
+	bpf_loop(EXTFUSE_NAME_BUF, check_name_byte, nb, 0);
+	return nb->bad ? -1 : 0;
+}
+
+static __always_inline bool is_ctx_valid(const struct extfuse_req *ctx)
+{
+	return ctx->magic == EXTFUSE_MAGIC &&
+	       ctx->abi_version == EXTFUSE_ABI_VERSION &&
+	       ctx->ctx_size == sizeof(struct extfuse_req);
+}
+
+/* Count one kernel-served lookup of nodeid before answering with it. */
+static __always_inline int count_served(__u64 nodeid)
+{
+	__u64 one = 1, *n;
+
+	n = bpf_map_lookup_elem(&extfuse_served, &nodeid);
+	if (!n) {
+		if (bpf_map_update_elem(&extfuse_served, &nodeid, &one,
+					BPF_NOEXIST) == 0)
+			return 0;
+		n = bpf_map_lookup_elem(&extfuse_served, &nodeid);
+		if (!n)
+			return -1; /* map full: cannot count, so cannot serve */
+	}
+	__sync_fetch_and_add(n, 1);
+	return 0;
+}
+
+static __noinline int handle_lookup(struct extfuse_req *ctx,
+				    struct extfuse_config *cfg)
+{
+	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_LOOKUP);
+	struct extfuse_attr_val *dir, *child;
+	struct extfuse_entry_val ent, *e;
+	struct name_buf nb;
+	enum lookup_result r;
+	bool unsure;
+	__u64 tmo;
+
+	if (load_name(&nb, ctx, false)) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+
+	/* The parent's cached attributes decide search permission. */
+	r = find_attr(ctx, cfg, ctx->nodeid, &dir);
+	if (r != FOUND) {
+		count_result(st, r);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if ((dir->attr.mode & MODE_TYPE) != MODE_DIR) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if ((dir->flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
+	    !may_search(ctx, &dir->attr, &unsure) || unsure) {
+		STAT_INC(st, perm_refused);
+		return EXTFUSE_VERDICT_PASS;
+	}
+
+	e = bpf_map_lookup_elem(&extfuse_entries, &nb.key);
+	if (!e) {
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	ent = *e;
+	r = check_fresh(ctx, cfg, ent.expiry_ns, ent.version, ent.epoch,
+			ctx->nodeid);
+	if (r != FOUND) {
+		count_result(st, r);
+		return EXTFUSE_VERDICT_PASS;
+	}
+
+	if (ent.flags & EXTFUSE_ENTRY_NEGATIVE) {
+		if (!(cfg->flags & EXTFUSE_CFG_NEGATIVE)) {
+			STAT_INC(st, misses);
+			return EXTFUSE_VERDICT_PASS;
+		}
+		ctx->error = -E_NOENT;
+		STAT_INC(st, hits);
+		return EXTFUSE_VERDICT_ERROR;
+	}
+	if (ent.nodeid == 0) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+
+	r = find_attr(ctx, cfg, ent.nodeid, &child);
+	if (r != FOUND) {
+		count_result(st, r);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if ((child->attr.mode & MODE_TYPE) == 0) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	ctx->out.entry.attr = child->attr;
+	tmo = kernel_timeout(cfg->attr_timeout_ns, ctx->now_ns,
+			     child->expiry_ns);
+	ctx->out.entry.attr_valid = tmo / NSEC_PER_SEC;
+	ctx->out.entry.attr_valid_nsec = tmo % NSEC_PER_SEC;
+	if (count_served(ent.nodeid)) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+
+	ctx->out.entry.nodeid = ent.nodeid;
+	ctx->out.entry.generation = ent.generation;
+	tmo = kernel_timeout(cfg->entry_timeout_ns, ctx->now_ns, ent.expiry_ns);
+	ctx->out.entry.entry_valid = tmo / NSEC_PER_SEC;
+	ctx->out.entry.entry_valid_nsec = tmo % NSEC_PER_SEC;
+	ctx->out_size = sizeof(struct fuse_entry_out);
+	STAT_INC(st, hits);
+	return EXTFUSE_VERDICT_ANSWER;
+}
+
+static __noinline int handle_getattr(struct extfuse_req *ctx,
+					  struct extfuse_config *cfg)
+{
+	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_GETATTR);
+	struct extfuse_attr_val *val;
+	enum lookup_result r;
+	__u64 tmo;
+
+	if (ctx->nodeid == 0) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	r = find_attr(ctx, cfg, ctx->nodeid, &val);
+	if (r != FOUND) {
+		count_result(st, r);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if ((val->attr.mode & MODE_TYPE) == 0) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	tmo = kernel_timeout(cfg->attr_timeout_ns, ctx->now_ns, val->expiry_ns);
+	ctx->out.attr.attr_valid = tmo / NSEC_PER_SEC;
+	ctx->out.attr.attr_valid_nsec = tmo % NSEC_PER_SEC;
+	ctx->out.attr.dummy = 0;
+	ctx->out.attr.attr = val->attr;
+	ctx->out_size = sizeof(struct fuse_attr_out);
+	STAT_INC(st, hits);
+	return EXTFUSE_VERDICT_ANSWER;
+}
+
+/*
+ * Copy len bytes of a chunk into the reply area, in blocks of 256 bytes with
+ * constant offsets: helpers may not write into a SYSCALL program's context
+ * on newer kernels, and the verifier refuses variable context offsets.
+ */
+#define DIRBUF_BLOCK 256
+
+static __always_inline void copy_dirbuf(struct extfuse_req *ctx,
+					const struct extfuse_chunk_val *chunk,
+					__u32 len)
+{
+#pragma clang loop unroll(full)
+	for (int i = 0; i < EXTFUSE_DIRBUF_SIZE / DIRBUF_BLOCK; i++) {
+		if (i * DIRBUF_BLOCK < len)
+			__builtin_memcpy(ctx->out.dirbuf + i * DIRBUF_BLOCK,
+					 chunk->buf + i * DIRBUF_BLOCK,
+					 DIRBUF_BLOCK);
+	}
+}
+
+static __noinline int handle_readdir(struct extfuse_req *ctx,
+					  struct extfuse_config *cfg,
+					  __u32 kind)
+{
+	struct extfuse_stats *st = stats_of(kind == EXTFUSE_DIR_PLUS ?
+						    EXTFUSE_SOP_READDIRPLUS :
+						    EXTFUSE_SOP_READDIR);
+	struct extfuse_dir_key dkey = { .dir = ctx->nodeid, .kind = kind };
+	struct extfuse_chunk_key ckey = {
+		.dir = ctx->nodeid,
+		.offset = ctx->offset,
+		.kind = kind,
+	};
+	struct extfuse_chunk_val *chunk;
+	struct extfuse_dir_val *hdr;
+	enum lookup_result r;
+	__u32 len;
+
+	if (ctx->nodeid == 0) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if (!(cfg->flags & EXTFUSE_CFG_DIRS)) {
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	hdr = bpf_map_lookup_elem(&extfuse_dirs, &dkey);
+	if (!hdr) {
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	r = check_fresh(ctx, cfg, hdr->expiry_ns, hdr->version, hdr->epoch,
+			ctx->nodeid);
+	if (r != FOUND) {
+		count_result(st, r);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	chunk = bpf_map_lookup_elem(&extfuse_chunks, &ckey);
+	if (!chunk) {
+		/* e.g. the kernel stopped inside a chunk: the daemon goes on */
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if (chunk->listing_id != hdr->listing_id) {
+		STAT_INC(st, stale);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	len = chunk->len;
+	if (len > EXTFUSE_DIRBUF_SIZE) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if (len > ctx->size) {
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	copy_dirbuf(ctx, chunk, len);
+	ctx->out_size = len;
+	STAT_INC(st, hits);
+	return EXTFUSE_VERDICT_ANSWER;
+}
+
+/* Drop both listings of dir; returns how many were cached. */
+static __always_inline int drop_listings(struct extfuse_stats *st, __u64 dir)
+{
+	struct extfuse_dir_key dkey = { .dir = dir, .kind = EXTFUSE_DIR_PLAIN };
+	int dropped = 0;
+
+	if (bpf_map_delete_elem(&extfuse_dirs, &dkey) == 0)
+		dropped++;
+	dkey.kind = EXTFUSE_DIR_PLUS;
+	if (bpf_map_delete_elem(&extfuse_dirs, &dkey) == 0)
+		dropped++;
+	return dropped;
+}
+
+/* Drop the attributes and listings of nodeid and bump its version;
+ * returns how many values were cached. */
+static __always_inline int drop_node(struct extfuse_config *cfg, __u64 nodeid)
+{
+	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_MODIFY);
+	int dropped;
+
+	if (nodeid == 0)
+		return 0;
+	bump_version(cfg, nodeid);
+	dropped = drop_listings(st, nodeid);
+	if (bpf_map_delete_elem(&extfuse_attrs, &nodeid) == 0)
+		dropped++;
+	return dropped;
+}
+
+/*
+ * Drop the name (parent, name) of the context (name2 when second), the
+ * parent's attributes and listings, and, when with_child, the attributes of
+ * the node the name pointed to (its nlink or ctime is about to change).  A
+ * bad name still drops the parent.  Returns how many values were cached.
+ */
+static __always_inline int drop_name(struct extfuse_config *cfg,
+				     const struct extfuse_req *ctx, bool second,
+				     bool with_child)
+{
+	struct extfuse_entry_val *e;
+	struct name_buf nb;
+	int dropped;
+	__u64 child;
+
+	dropped = drop_node(cfg, second ? ctx->nodeid2 : ctx->nodeid);
+	if (load_name(&nb, ctx, second)) {
+		STAT_INC(stats_of(EXTFUSE_SOP_MODIFY), errors);
+		return dropped;
+	}
+	e = bpf_map_lookup_elem(&extfuse_entries, &nb.key);
+	if (!e)
+		return dropped;
+	child = e->nodeid;
+	if (bpf_map_delete_elem(&extfuse_entries, &nb.key) == 0)
+		dropped++;
+	if (with_child)
+		dropped += drop_node(cfg, child);
+	return dropped;
+}
+
+/* Returns how many cached values the request made wrong. */
+static __noinline int handle_modify(struct extfuse_req *ctx,
+				    struct extfuse_config *cfg)
+{
+	int dropped = 0;
+
+	switch (ctx->opcode) {
+	case FUSE_SETATTR:
+	case FUSE_WRITE:
+	case FUSE_FALLOCATE:
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:
+		dropped = drop_node(cfg, ctx->nodeid);
+		break;
+	case FUSE_CREATE:
+	case FUSE_MKNOD:
+	case FUSE_MKDIR:
+	case FUSE_SYMLINK:
+		dropped = drop_name(cfg, ctx, false, false);
+		break;
+	case FUSE_UNLINK:
+	case FUSE_RMDIR:
+		dropped = drop_name(cfg, ctx, false, true);
+		break;
+	case FUSE_LINK:
+		dropped = drop_name(cfg, ctx, false, false);
+		dropped += drop_node(cfg, ctx->nodeid2);
+		break;
+	case FUSE_RENAME:
+	case FUSE_RENAME2:
+		dropped = drop_name(cfg, ctx, false, true);
+		dropped += drop_name(cfg, ctx, true, true);
+		break;
+	}
+	return dropped;
+}
+
+/*
+ * FORGET(nodeid, N): take min(N, served) off the kernel-served count and
+ * leave the rest in ctx->nlookup for the daemon.  If the count cannot be
+ * updated, fail: the module then sends nothing, which leaks a reference in
+ * the daemon but can never make it free a node the kernel still holds.
+ */
+static __noinline int handle_forget(struct extfuse_req *ctx)
+{
+	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_FORGET);
+	__u64 nodeid = ctx->nodeid, want = ctx->nlookup, old, take;
+	__u64 *served;
+
+	served = bpf_map_lookup_elem(&extfuse_served, &nodeid);
+	if (!served || want == 0)
+		return EXTFUSE_VERDICT_PASS;
+	for (int i = 0; i < FORGET_CAS_TRIES; i++) {
+		old = *served;
+		take = old < want ? old : want;
+		if (take == 0)
+			return EXTFUSE_VERDICT_PASS;
+		if (__sync_val_compare_and_swap(served, old, old - take) ==
+		    old) {
+			ctx->nlookup = want - take;
+			STAT_ADD(st, forget_kept, take);
+			STAT_INC(st, hits);
+			return EXTFUSE_VERDICT_PASS;
+		}
+	}
+	ctx->error = -E_FAULT;
+	STAT_INC(st, errors);
+	return EXTFUSE_VERDICT_ERROR;
+}
+
+/* Invalidations requested by the daemon side through BPF_PROG_TEST_RUN;
+ * returns how many cached values were dropped. */
+static __noinline int handle_inval(struct extfuse_req *ctx,
+				   struct extfuse_config *cfg)
+{
+	if (ctx->nodeid == 0)
+		return -1;
+	switch (ctx->opcode) {
+	case EXTFUSE_OP_INVAL_NODE:
+		return drop_node(cfg, ctx->nodeid);
+	case EXTFUSE_OP_INVAL_ENTRY:
+		return drop_name(cfg, ctx, false, false);
+	case EXTFUSE_OP_INVAL_DIR:
+		bump_version(cfg, ctx->nodeid);
+		return drop_listings(stats_of(EXTFUSE_SOP_MODIFY),
+				     ctx->nodeid);
+	}
+	return -1;
+}
+
+SEC("syscall")
+int extfuse_handle(struct extfuse_req *ctx)
+{
+	struct extfuse_config *cfg;
+	__u32 zero = 0;
+	int dropped;
+
+	ctx->verdict = EXTFUSE_VERDICT_PASS;
+	ctx->error = 0;
+	ctx->out_size = 0;
+	if (ctx->opcode == EXTFUSE_OP_PROBE) {
+		ctx->magic = EXTFUSE_MAGIC;
+		ctx->abi_version = EXTFUSE_ABI_VERSION;
+		ctx->ctx_size = sizeof(struct extfuse_req);
+		ctx->verdict = EXTFUSE_VERDICT_ANSWER;
+		return 0;
+	}
+	if (!is_ctx_valid(ctx)) {
+		STAT_INC(stats_of(EXTFUSE_SOP_OTHER), errors);
+		if (ctx->opcode == FUSE_FORGET) {
+			/* unknown layout: keep the count, send nothing */
+			ctx->verdict = EXTFUSE_VERDICT_ERROR;
+			ctx->error = -E_INVAL;
+		}
+		return 0;
+	}
+	cfg = bpf_map_lookup_elem(&extfuse_config, &zero);
+	if (!cfg)
+		return 0;
+
+	/* Bookkeeping runs even while serving is switched off. */
+	switch (ctx->opcode) {
+	case FUSE_FORGET:
+		ctx->verdict = handle_forget(ctx);
+		return 0;
+	case EXTFUSE_OP_INVAL_NODE:
+	case EXTFUSE_OP_INVAL_ENTRY:
+	case EXTFUSE_OP_INVAL_DIR:
+		dropped = handle_inval(ctx, cfg);
+		if (dropped < 0) {
+			STAT_INC(stats_of(EXTFUSE_SOP_OTHER), errors);
+			ctx->verdict = EXTFUSE_VERDICT_ERROR;
+			ctx->error = -E_INVAL;
+			return 0;
+		}
+		STAT_ADD(stats_of(EXTFUSE_SOP_MODIFY), invalidations, dropped);
+		ctx->verdict = EXTFUSE_VERDICT_ANSWER;
+		return dropped;
+	case FUSE_SETATTR:
+	case FUSE_WRITE:
+	case FUSE_FALLOCATE:
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:
+	case FUSE_CREATE:
+	case FUSE_MKNOD:
+	case FUSE_MKDIR:
+	case FUSE_SYMLINK:
+	case FUSE_UNLINK:
+	case FUSE_RMDIR:
+	case FUSE_LINK:
+	case FUSE_RENAME:
+	case FUSE_RENAME2:
+		/* Always sent on to the daemon; the drops happen first. */
+		dropped = handle_modify(ctx, cfg);
+		STAT_ADD(stats_of(EXTFUSE_SOP_MODIFY), invalidations, dropped);
+		return dropped;
+	}
+
+	if (cfg->magic != EXTFUSE_MAGIC || !(cfg->flags & EXTFUSE_CFG_ENABLED))
+		return 0;
+	switch (ctx->opcode) {
+	case FUSE_LOOKUP:
+		ctx->verdict = handle_lookup(ctx, cfg);
+		return 0;
+	case FUSE_GETATTR:
+		ctx->verdict = handle_getattr(ctx, cfg);
+		return 0;
+	case FUSE_READDIR:
+		ctx->verdict = handle_readdir(ctx, cfg, EXTFUSE_DIR_PLAIN);
+		return 0;
+	case FUSE_READDIRPLUS:
+		ctx->verdict = handle_readdir(ctx, cfg, EXTFUSE_DIR_PLUS);
+		return 0;
+	}
+	STAT_INC(stats_of(EXTFUSE_SOP_OTHER), misses);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
