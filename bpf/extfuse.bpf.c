@@ -101,6 +101,7 @@ enum lookup_result {
 	MISSING,
 	EXPIRED,
 	STALE,
+	BAD, /* malformed; already counted */
 };
 
 static __always_inline struct extfuse_stats *stats_of(__u32 sop)
@@ -136,6 +137,8 @@ static __always_inline void count_result(struct extfuse_stats *st,
 		break;
 	case STALE:
 		STAT_INC(st, stale);
+		break;
+	case BAD:
 		break;
 	}
 }
@@ -181,21 +184,73 @@ check_fresh(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
 }
 
 /*
- * Values are read in place: copying them would not fit the 512-byte stack
- * next to an entry key.
+ * Values are read in place, and a hash map may reuse a freed element at
+ * once: a value can change under the reader while the daemon replaces or
+ * deletes it.  So every value is read into a snapshot, and the key is then
+ * looked up again: the same element with the same contents means the
+ * snapshot is consistent.  Any difference is a miss.
  */
+struct attr_snap {
+	struct fuse_attr attr;
+	__u64 expiry_ns;
+	__u64 version;
+	__u64 epoch;
+	__u32 flags;
+};
+
+#define ATTR_SAME(a, b)                                                     \
+	((a).ino == (b).ino && (a).size == (b).size &&                      \
+	 (a).blocks == (b).blocks && (a).atime == (b).atime &&              \
+	 (a).mtime == (b).mtime && (a).ctime == (b).ctime &&                \
+	 (a).atimensec == (b).atimensec && (a).mtimensec == (b).mtimensec && \
+	 (a).ctimensec == (b).ctimensec && (a).mode == (b).mode &&          \
+	 (a).nlink == (b).nlink && (a).uid == (b).uid && (a).gid == (b).gid && \
+	 (a).rdev == (b).rdev && (a).blksize == (b).blksize &&              \
+	 (a).flags == (b).flags)
+
+/* Snapshot the attributes of nodeid and say whether they can be served. */
 static __always_inline enum lookup_result
 find_attr(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
-	  __u64 nodeid, struct extfuse_attr_val **out)
+	  __u64 nodeid, struct attr_snap *s)
 {
-	struct extfuse_attr_val *val;
+	const struct extfuse_attr_val *val, *again;
 
 	val = bpf_map_lookup_elem(&extfuse_attrs, &nodeid);
-	*out = val;
 	if (!val)
 		return MISSING;
-	return check_fresh(ctx, cfg, val->expiry_ns, val->version, val->epoch,
+	s->attr = val->attr;
+	s->expiry_ns = val->expiry_ns;
+	s->version = val->version;
+	s->epoch = val->epoch;
+	s->flags = val->flags;
+	again = bpf_map_lookup_elem(&extfuse_attrs, &nodeid);
+	if (again != val || !ATTR_SAME(val->attr, s->attr) ||
+	    val->expiry_ns != s->expiry_ns || val->version != s->version ||
+	    val->epoch != s->epoch || val->flags != s->flags)
+		return STALE;
+	return check_fresh(ctx, cfg, s->expiry_ns, s->version, s->epoch,
 			   nodeid);
+}
+
+/* Snapshot the entry of key; same rules as find_attr. */
+static __always_inline enum lookup_result
+find_entry(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
+	   const struct extfuse_entry_key *key, struct extfuse_entry_val *s)
+{
+	const struct extfuse_entry_val *val, *again;
+
+	val = bpf_map_lookup_elem(&extfuse_entries, key);
+	if (!val)
+		return MISSING;
+	*s = *val;
+	again = bpf_map_lookup_elem(&extfuse_entries, key);
+	if (again != val || val->nodeid != s->nodeid ||
+	    val->generation != s->generation ||
+	    val->expiry_ns != s->expiry_ns || val->version != s->version ||
+	    val->epoch != s->epoch || val->flags != s->flags)
+		return STALE;
+	return check_fresh(ctx, cfg, s->expiry_ns, s->version, s->epoch,
+			   key->parent);
 }
 
 /* How long the kernel may cache an answer: the configured timeout, never
@@ -307,6 +362,21 @@ static __always_inline int load_name(struct name_buf *nb,
 	return nb->bad ? -1 : 0;
 }
 
+/* Load and check the LOOKUP name, then snapshot its entry.  A separate
+ * frame: the 256-byte key is dead once the entry is read. */
+static __noinline enum lookup_result
+lookup_name(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
+	    struct extfuse_entry_val *ent)
+{
+	struct name_buf nb;
+
+	if (load_name(&nb, ctx, false)) {
+		STAT_INC(stats_of(EXTFUSE_SOP_LOOKUP), errors);
+		return BAD;
+	}
+	return find_entry(ctx, cfg, &nb.key, ent);
+}
+
 static __always_inline bool is_ctx_valid(const struct extfuse_req *ctx)
 {
 	return ctx->magic == EXTFUSE_MAGIC &&
@@ -332,52 +402,45 @@ static __always_inline int count_served(__u64 nodeid)
 	return 0;
 }
 
+/*
+ * LOOKUP, given what lookup_name() found for the name (found, ent).  Each value
+ * is checked when it is read; the answer combines values that were each
+ * current at some instant during this run, as if the request had been
+ * answered at that instant.
+ */
 static __noinline int handle_lookup(struct extfuse_req *ctx,
-				    struct extfuse_config *cfg)
+				    struct extfuse_config *cfg,
+				    enum lookup_result found,
+				    const struct extfuse_entry_val *ent)
 {
 	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_LOOKUP);
-	struct extfuse_attr_val *dir, *child;
-	struct extfuse_entry_val ent, *e;
-	struct name_buf nb;
+	struct attr_snap attr;
 	enum lookup_result r;
 	bool unsure;
 	__u64 tmo;
 
-	if (load_name(&nb, ctx, false)) {
-		STAT_INC(st, errors);
+	if (found != FOUND) {
+		count_result(st, found);
 		return EXTFUSE_VERDICT_PASS;
 	}
 
 	/* The parent's cached attributes decide search permission. */
-	r = find_attr(ctx, cfg, ctx->nodeid, &dir);
+	r = find_attr(ctx, cfg, ctx->nodeid, &attr);
 	if (r != FOUND) {
 		count_result(st, r);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if ((dir->attr.mode & MODE_TYPE) != MODE_DIR) {
+	if ((attr.attr.mode & MODE_TYPE) != MODE_DIR) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if ((dir->flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
-	    !may_search(ctx, &dir->attr, &unsure) || unsure) {
+	if ((attr.flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
+	    !may_search(ctx, &attr.attr, &unsure) || unsure) {
 		STAT_INC(st, perm_refused);
 		return EXTFUSE_VERDICT_PASS;
 	}
 
-	e = bpf_map_lookup_elem(&extfuse_entries, &nb.key);
-	if (!e) {
-		STAT_INC(st, misses);
-		return EXTFUSE_VERDICT_PASS;
-	}
-	ent = *e;
-	r = check_fresh(ctx, cfg, ent.expiry_ns, ent.version, ent.epoch,
-			ctx->nodeid);
-	if (r != FOUND) {
-		count_result(st, r);
-		return EXTFUSE_VERDICT_PASS;
-	}
-
-	if (ent.flags & EXTFUSE_ENTRY_NEGATIVE) {
+	if (ent->flags & EXTFUSE_ENTRY_NEGATIVE) {
 		if (!(cfg->flags & EXTFUSE_CFG_NEGATIVE)) {
 			STAT_INC(st, misses);
 			return EXTFUSE_VERDICT_PASS;
@@ -386,45 +449,44 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 		STAT_INC(st, hits);
 		return EXTFUSE_VERDICT_ERROR;
 	}
-	if (ent.nodeid == 0) {
+	if (ent->nodeid == 0) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
 
-	r = find_attr(ctx, cfg, ent.nodeid, &child);
+	r = find_attr(ctx, cfg, ent->nodeid, &attr);
 	if (r != FOUND) {
 		count_result(st, r);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if ((child->attr.mode & MODE_TYPE) == 0) {
+	if ((attr.attr.mode & MODE_TYPE) == 0) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	ctx->out.entry.attr = child->attr;
-	tmo = kernel_timeout(cfg->attr_timeout_ns, ctx->now_ns,
-			     child->expiry_ns);
-	ctx->out.entry.attr_valid = tmo / NSEC_PER_SEC;
-	ctx->out.entry.attr_valid_nsec = tmo % NSEC_PER_SEC;
-	if (count_served(ent.nodeid)) {
+	if (count_served(ent->nodeid)) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
 
-	ctx->out.entry.nodeid = ent.nodeid;
-	ctx->out.entry.generation = ent.generation;
-	tmo = kernel_timeout(cfg->entry_timeout_ns, ctx->now_ns, ent.expiry_ns);
+	ctx->out.entry.nodeid = ent->nodeid;
+	ctx->out.entry.generation = ent->generation;
+	tmo = kernel_timeout(cfg->entry_timeout_ns, ctx->now_ns, ent->expiry_ns);
 	ctx->out.entry.entry_valid = tmo / NSEC_PER_SEC;
 	ctx->out.entry.entry_valid_nsec = tmo % NSEC_PER_SEC;
+	tmo = kernel_timeout(cfg->attr_timeout_ns, ctx->now_ns, attr.expiry_ns);
+	ctx->out.entry.attr_valid = tmo / NSEC_PER_SEC;
+	ctx->out.entry.attr_valid_nsec = tmo % NSEC_PER_SEC;
+	ctx->out.entry.attr = attr.attr;
 	ctx->out_size = sizeof(struct fuse_entry_out);
 	STAT_INC(st, hits);
 	return EXTFUSE_VERDICT_ANSWER;
 }
 
 static __noinline int handle_getattr(struct extfuse_req *ctx,
-					  struct extfuse_config *cfg)
+				     struct extfuse_config *cfg)
 {
 	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_GETATTR);
-	struct extfuse_attr_val *val;
+	struct attr_snap attr;
 	enum lookup_result r;
 	__u64 tmo;
 
@@ -432,20 +494,20 @@ static __noinline int handle_getattr(struct extfuse_req *ctx,
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	r = find_attr(ctx, cfg, ctx->nodeid, &val);
+	r = find_attr(ctx, cfg, ctx->nodeid, &attr);
 	if (r != FOUND) {
 		count_result(st, r);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if ((val->attr.mode & MODE_TYPE) == 0) {
+	if ((attr.attr.mode & MODE_TYPE) == 0) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	tmo = kernel_timeout(cfg->attr_timeout_ns, ctx->now_ns, val->expiry_ns);
+	tmo = kernel_timeout(cfg->attr_timeout_ns, ctx->now_ns, attr.expiry_ns);
 	ctx->out.attr.attr_valid = tmo / NSEC_PER_SEC;
 	ctx->out.attr.attr_valid_nsec = tmo % NSEC_PER_SEC;
 	ctx->out.attr.dummy = 0;
-	ctx->out.attr.attr = val->attr;
+	ctx->out.attr.attr = attr.attr;
 	ctx->out_size = sizeof(struct fuse_attr_out);
 	STAT_INC(st, hits);
 	return EXTFUSE_VERDICT_ANSWER;
@@ -471,9 +533,14 @@ static __always_inline void copy_dirbuf(struct extfuse_req *ctx,
 	}
 }
 
+/*
+ * READDIR(PLUS) from the chunk at the requested cookie.  The header and the
+ * chunk are looked up again after the copy (see find_attr): listing ids are
+ * unique per publish, so the same elements with the same listing id mean
+ * the bytes copied belong to one listing.
+ */
 static __noinline int handle_readdir(struct extfuse_req *ctx,
-					  struct extfuse_config *cfg,
-					  __u32 kind)
+				     struct extfuse_config *cfg, __u32 kind)
 {
 	struct extfuse_stats *st = stats_of(kind == EXTFUSE_DIR_PLUS ?
 						    EXTFUSE_SOP_READDIRPLUS :
@@ -484,9 +551,10 @@ static __noinline int handle_readdir(struct extfuse_req *ctx,
 		.offset = ctx->offset,
 		.kind = kind,
 	};
-	struct extfuse_chunk_val *chunk;
-	struct extfuse_dir_val *hdr;
+	const struct extfuse_chunk_val *chunk;
+	const struct extfuse_dir_val *hdr;
 	enum lookup_result r;
+	__u64 listing;
 	__u32 len;
 
 	if (ctx->nodeid == 0) {
@@ -502,6 +570,7 @@ static __noinline int handle_readdir(struct extfuse_req *ctx,
 		STAT_INC(st, misses);
 		return EXTFUSE_VERDICT_PASS;
 	}
+	listing = hdr->listing_id;
 	r = check_fresh(ctx, cfg, hdr->expiry_ns, hdr->version, hdr->epoch,
 			ctx->nodeid);
 	if (r != FOUND) {
@@ -514,11 +583,11 @@ static __noinline int handle_readdir(struct extfuse_req *ctx,
 		STAT_INC(st, misses);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if (chunk->listing_id != hdr->listing_id) {
+	len = chunk->len;
+	if (chunk->listing_id != listing) {
 		STAT_INC(st, stale);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	len = chunk->len;
 	if (len > EXTFUSE_DIRBUF_SIZE) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
@@ -528,6 +597,13 @@ static __noinline int handle_readdir(struct extfuse_req *ctx,
 		return EXTFUSE_VERDICT_PASS;
 	}
 	copy_dirbuf(ctx, chunk, len);
+	if (bpf_map_lookup_elem(&extfuse_dirs, &dkey) != hdr ||
+	    bpf_map_lookup_elem(&extfuse_chunks, &ckey) != chunk ||
+	    hdr->listing_id != listing || chunk->listing_id != listing ||
+	    chunk->len != len) {
+		STAT_INC(st, stale);
+		return EXTFUSE_VERDICT_PASS;
+	}
 	ctx->out_size = len;
 	STAT_INC(st, hits);
 	return EXTFUSE_VERDICT_ANSWER;
@@ -687,7 +763,9 @@ static __noinline int handle_inval(struct extfuse_req *ctx,
 SEC("syscall")
 int extfuse_handle(struct extfuse_req *ctx)
 {
+	struct extfuse_entry_val ent;
 	struct extfuse_config *cfg;
+	enum lookup_result r;
 	__u32 zero = 0;
 	int dropped;
 
@@ -756,7 +834,10 @@ int extfuse_handle(struct extfuse_req *ctx)
 		return 0;
 	switch (ctx->opcode) {
 	case FUSE_LOOKUP:
-		ctx->verdict = handle_lookup(ctx, cfg);
+		/* Two stages, so that the name key and the attribute
+		 * snapshots are never on the stack together. */
+		r = lookup_name(ctx, cfg, &ent);
+		ctx->verdict = handle_lookup(ctx, cfg, r, &ent);
 		return 0;
 	case FUSE_GETATTR:
 		ctx->verdict = handle_getattr(ctx, cfg);
