@@ -302,39 +302,57 @@ static __always_inline bool may_search(const struct extfuse_req *ctx,
 	return mode & MODE_XOTH;
 }
 
-/* A name being loaded from the context: the key plus what checking needs. */
+/* A name being loaded from the context. */
 struct name_buf {
 	struct extfuse_entry_key key;
 	__u32 len;
-	__s32 bad;
 };
 
-/*
- * bpf_loop() callback over every byte of the name buffer: the name has no
- * NUL or '/', is NUL terminated, and the tail after the NUL is zeroed (so a
- * caller that left garbage there still finds the key).  A callback is
- * verified once, where an open-coded loop would be verified once per
- * possible length at every call site.
- */
-static long check_name_byte(__u32 i, void *data)
-{
-	struct name_buf *nb = data;
-	char *c = &nb->key.name[i & EXTFUSE_NAME_MAX];
+#define NAME_WORDS (EXTFUSE_NAME_BUF / 8)
+#define BYTES_OF(c) (0x0101010101010101ull * (c))
 
-	if (i < nb->len) {
-		if (*c == '\0' || *c == '/') {
-			nb->bad = 1;
-			return 1;
-		}
-	} else if (i == nb->len) {
-		if (*c != '\0') {
-			nb->bad = 1;
-			return 1;
-		}
-	} else {
-		*c = '\0';
+/* Non-zero when any byte of v is zero. */
+static __always_inline __u64 zero_byte_bits(__u64 v)
+{
+	return (v - BYTES_OF(0x01)) & ~v & BYTES_OF(0x80);
+}
+
+/* Mask of the low n bytes of a word, n in 0..9 (1 << 64 is undefined). */
+static __always_inline __u64 low_bytes(__u64 n)
+{
+	return ((1ull << (n * 4)) << (n * 4)) - 1;
+}
+
+/*
+ * Check the name in nb a word at a time, without branches, so that the
+ * verifier walks the loop once rather than once per possible length: 1..255
+ * bytes without NUL or '/', then a NUL.  The tail after the NUL is zeroed,
+ * so a caller that left garbage there still finds the key.
+ */
+static __noinline int check_name(struct name_buf *nb)
+{
+	__u64 *words = (__u64 *)nb->key.name;
+	__s64 len = nb->len;
+	__u64 bad = 0;
+
+#pragma clang loop unroll(disable)
+	for (int w = 0; w < NAME_WORDS; w++) {
+		__s64 d = len - w * 8; /* name bytes from this word on */
+		__u64 v = words[w], past, keep, over, mask, nul, name;
+
+		past = d >> 63; /* all ones when the word is past the NUL */
+		keep = d & ~past; /* max(d, 0) */
+		over = keep - 8;
+		keep -= over & ~((__s64)over >> 63); /* min(keep, 8) */
+		mask = low_bytes(keep);
+		nul = low_bytes(keep + 1) & ~mask & ~past;
+		/* bytes past the name read as 0x01: neither NUL nor '/' */
+		name = (v & mask) | (BYTES_OF(0x01) & ~mask);
+		bad |= zero_byte_bits(name) |
+		       zero_byte_bits(name ^ BYTES_OF('/')) | (v & nul);
+		words[w] = v & mask;
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 /*
@@ -355,11 +373,9 @@ static __always_inline int load_name(struct name_buf *nb,
 		nb->len = ctx->namelen;
 		__builtin_memcpy(nb->key.name, ctx->name, EXTFUSE_NAME_BUF);
 	}
-	nb->bad = 0;
 	if (nb->key.parent == 0 || nb->len == 0 || nb->len > EXTFUSE_NAME_MAX)
 		return -1;
-	bpf_loop(EXTFUSE_NAME_BUF, check_name_byte, nb, 0);
-	return nb->bad ? -1 : 0;
+	return check_name(nb);
 }
 
 /* Load and check the LOOKUP name, then snapshot its entry.  A separate
