@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libextfuse: the daemon side of ExtFUSE.
+ *
+ * One struct extfuse handle owns the extension program and the maps of one
+ * FUSE connection, pinned in bpffs under <pin_root>/<conn_id>/ (mode 0700).
+ * The daemon publishes what it knows (entries, attributes, directory
+ * listings) with an expiry and the version stamp it read before asking its
+ * servers; the extension answers the kernel from these maps.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure, after passing a message to the log callback.  Nothing here exits
+ * or aborts.  Handles are safe to use from several threads.
+ */
+#ifndef EXTFUSE_H
+#define EXTFUSE_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include "extfuse_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EXTFUSE_PIN_ROOT "/sys/fs/bpf/extfuse"
+
+enum extfuse_log_level {
+	EXTFUSE_LOG_ERROR,
+	EXTFUSE_LOG_WARN,
+	EXTFUSE_LOG_INFO,
+	EXTFUSE_LOG_DEBUG,
+};
+
+typedef void (*extfuse_log_fn)(enum extfuse_log_level level, const char *msg,
+			       void *arg);
+
+/*
+ * Route messages (and libbpf's) to fn; NULL restores the default, which
+ * prints errors and warnings to stderr.  Returns the previous callback.
+ */
+extfuse_log_fn extfuse_set_log(extfuse_log_fn fn, void *arg);
+
+struct extfuse;
+
+struct extfuse_opts {
+	size_t sz; /* sizeof(struct extfuse_opts) */
+	const char *pin_root; /* NULL: EXTFUSE_PIN_ROOT */
+	__u32 max_entries; /* entries, attrs, dirs, versions; 0: 131072 */
+	__u32 max_chunks; /* directory chunks; 0: 16384 */
+	__u32 flags; /* EXTFUSE_CFG_*; 0: all on */
+	__u32 pad;
+	__u64 entry_timeout_ns; /* given to the kernel per answer; 0: 1 s */
+	__u64 attr_timeout_ns; /* 0: 1 s */
+};
+
+/*
+ * Load the extension, create its maps and pin both under
+ * <pin_root>/<conn_id>/.  conn_id is a short name ([A-Za-z0-9._-], for
+ * example the FUSE connection number).  Fails with -EEXIST if the directory
+ * holds pins already; extfuse_remove() clears it.
+ */
+int extfuse_create(const char *conn_id, const struct extfuse_opts *opts,
+		   struct extfuse **out);
+
+/* Open the pinned maps of an existing connection (pin_root NULL: default). */
+int extfuse_open(const char *conn_id, const char *pin_root,
+		 struct extfuse **out);
+
+/* Close the handle; the pins stay. NULL is allowed. */
+void extfuse_close(struct extfuse *ef);
+
+/* Unpin everything under <pin_root>/<conn_id>/ and remove the directory. */
+int extfuse_remove(const char *conn_id, const char *pin_root);
+
+/* The extension program's fd (-ENOENT for a handle without one). */
+int extfuse_prog_fd(const struct extfuse *ef);
+
+/* The fd of a map by its name in extfuse.bpf.c ("extfuse_attrs", ...). */
+int extfuse_map_fd(const struct extfuse *ef, const char *name);
+
+const char *extfuse_conn_id(const struct extfuse *ef);
+
+/* CLOCK_MONOTONIC in ns: the clock of every expiry. */
+__u64 extfuse_now_ns(void);
+
+/* What a publish must carry: the node's version before the request. */
+struct extfuse_stamp {
+	__u64 version;
+	__u64 epoch;
+};
+
+/* Read a node's stamp.  Call it before sending the request whose reply
+ * will be published. */
+int extfuse_stamp(struct extfuse *ef, __u64 nodeid, struct extfuse_stamp *st);
+
+/*
+ * Publishing.  expiry_ns is absolute CLOCK_MONOTONIC; st is the stamp of
+ * the node (attrs) or of the parent directory (entries, listings) read
+ * before the request.  A publish whose stamp is already out of date is
+ * refused with -ESTALE, and stores nothing.
+ */
+int extfuse_publish_attr(struct extfuse *ef, __u64 nodeid,
+			 const struct fuse_attr *attr, __u32 flags,
+			 __u64 expiry_ns, const struct extfuse_stamp *st);
+
+int extfuse_publish_entry(struct extfuse *ef, __u64 parent, const char *name,
+			  __u64 nodeid, __u64 generation, __u64 expiry_ns,
+			  const struct extfuse_stamp *parent_st);
+
+int extfuse_publish_negative(struct extfuse *ef, __u64 parent,
+			     const char *name, __u64 expiry_ns,
+			     const struct extfuse_stamp *parent_st);
+
+struct extfuse_dirent {
+	const char *name;
+	__u64 ino; /* inode number shown to readdir */
+	__u64 off; /* the daemon's d_off cookie for this entry */
+	__u32 type; /* DT_* */
+};
+
+/*
+ * Publish a whole listing of dir, both as READDIR and READDIRPLUS replies
+ * (the latter with nodeid 0 in every entry).  Entries keep their order and
+ * their d_off cookies; offs must be non-zero and increasing.
+ */
+int extfuse_publish_dir(struct extfuse *ef, __u64 dir,
+			const struct extfuse_dirent *ents, size_t n,
+			__u64 expiry_ns, const struct extfuse_stamp *st);
+
+/*
+ * Invalidation.  Each drops what it names and bumps the versions involved,
+ * so that a publish already under way is refused.  Missing entries are not
+ * an error.
+ */
+int extfuse_invalidate_node(struct extfuse *ef, __u64 nodeid); /* attrs, listing */
+int extfuse_invalidate_entry(struct extfuse *ef, __u64 parent, const char *name);
+int extfuse_invalidate_dir(struct extfuse *ef, __u64 dir); /* listing */
+/* Drop every cached entry, attribute and listing; served counts stay. */
+int extfuse_flush(struct extfuse *ef);
+
+/*
+ * Lifetime (docs/design.md).  extfuse_served() reads how many lookups of
+ * nodeid the kernel answered and FORGET has not handed back.
+ * extfuse_release_node() is called once the node is no longer published and
+ * a grace period has passed: it fails with -EBUSY while the count is
+ * non-zero, and otherwise drops the node's counter and version.
+ */
+int extfuse_served(struct extfuse *ef, __u64 nodeid, __u64 *count);
+int extfuse_release_node(struct extfuse *ef, __u64 nodeid);
+
+/* Statistics summed over CPUs, indexed by enum extfuse_stat_op. */
+int extfuse_read_stats(struct extfuse *ef,
+		       struct extfuse_stats stats[EXTFUSE_SOP_COUNT]);
+int extfuse_reset_stats(struct extfuse *ef);
+
+int extfuse_get_config(struct extfuse *ef, struct extfuse_config *cfg);
+int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg);
+
+/* Walk the caches (for dumps).  A callback returning non-zero stops the
+ * walk and its value is returned. */
+typedef int (*extfuse_entry_cb)(const struct extfuse_entry_key *key,
+				const struct extfuse_entry_val *val, void *arg);
+typedef int (*extfuse_attr_cb)(__u64 nodeid, const struct extfuse_attr_val *val,
+			       void *arg);
+typedef int (*extfuse_dir_cb)(const struct extfuse_dir_key *key,
+			      const struct extfuse_dir_val *val, void *arg);
+int extfuse_foreach_entry(struct extfuse *ef, extfuse_entry_cb cb, void *arg);
+int extfuse_foreach_attr(struct extfuse *ef, extfuse_attr_cb cb, void *arg);
+int extfuse_foreach_dir(struct extfuse *ef, extfuse_dir_cb cb, void *arg);
+
+/*
+ * Kernel module control (/dev/extfuse).  All return -ENODEV with a clear
+ * message when the module is not loaded.
+ */
+bool extfuse_module_loaded(void);
+/* conn_fd: the daemon's /dev/fuse fd, or any fd on the mount. */
+int extfuse_attach(struct extfuse *ef, int conn_fd, __u32 *conn_id);
+int extfuse_detach(int conn_fd);
+/* index 0, 1, ...; -ENOENT past the last attached connection. */
+int extfuse_query(__u32 index, struct extfuse_conn_info *info);
+/* Wait for every extension run in progress to end (a grace period). */
+int extfuse_sync(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EXTFUSE_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Map helpers: counters, the configuration and its epoch, walks, sweeps. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <bpf/bpf.h>
+#include "internal.h"
+
+int ef_lookup_u64(int fd, __u64 key, __u64 *val)
+{
+	int err = bpf_map_lookup_elem(fd, &key, val);
+
+	if (err == -ENOENT) {
+		*val = 0;
+		return 0;
+	}
+	if (err)
+		return ef_err(err, "map lookup of %llu failed: %s",
+			      (unsigned long long)key, strerror(-err));
+	return 0;
+}
+
+int ef_read_config(struct extfuse *ef, struct extfuse_config *cfg)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = bpf_map_lookup_elem(ef->map_fd[EF_CONFIG], &zero, cfg);
+	if (err)
+		return ef_err(err, "%s: cannot read the configuration: %s",
+			      ef->conn_id, strerror(-err));
+	return 0;
+}
+
+static int lock_epoch(struct extfuse *ef)
+{
+	pthread_mutex_lock(&ef->lock);
+	if (flock(ef->dir_fd, LOCK_EX)) {
+		int err = -errno;
+
+		pthread_mutex_unlock(&ef->lock);
+		return ef_err(err, "%s: cannot lock %s: %s", ef->conn_id,
+			      ef->dir, strerror(-err));
+	}
+	return 0;
+}
+
+static void unlock_epoch(struct extfuse *ef)
+{
+	flock(ef->dir_fd, LOCK_UN);
+	pthread_mutex_unlock(&ef->lock);
+}
+
+/*
+ * Write the configuration (next, or the current one when next is NULL)
+ * with the epoch moved forward by EF_EPOCH_STEP: every value published
+ * before stops being served.  See EF_EPOCH_STEP for why the step is large.
+ */
+int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next)
+{
+	struct extfuse_config cur, cfg;
+	__u32 zero = 0;
+	int err;
+
+	err = lock_epoch(ef);
+	if (err)
+		return err;
+	err = ef_read_config(ef, &cur);
+	if (!err) {
+		cfg = next ? *next : cur;
+		cfg.magic = EXTFUSE_MAGIC;
+		cfg.epoch = cur.epoch + EF_EPOCH_STEP;
+		err = bpf_map_update_elem(ef->map_fd[EF_CONFIG], &zero, &cfg,
+					  BPF_ANY);
+		if (err)
+			ef_err(err, "%s: cannot write the configuration: %s",
+			       ef->conn_id, strerror(-err));
+	}
+	unlock_epoch(ef);
+	return err;
+}
+
+/*
+ * Call fn on every (key, value) of a hash map.  A key deleted under our
+ * feet makes the kernel restart the walk, so it is bounded.
+ */
+int ef_walk(int fd, __u32 key_size, __u32 value_size, __u32 bound,
+	    int (*fn)(const void *key, const void *val, void *arg), void *arg)
+{
+	unsigned char *prev, *key, *val;
+	bool have = false;
+	int err = 0;
+	__u32 n;
+
+	prev = malloc(2 * key_size + value_size);
+	if (!prev)
+		return ef_err(-ENOMEM, "out of memory");
+	key = prev + key_size;
+	val = key + key_size;
+	for (n = 0; n < bound; n++) {
+		err = bpf_map_get_next_key(fd, have ? prev : NULL, key);
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+		if (err) {
+			ef_err(err, "map walk failed: %s", strerror(-err));
+			break;
+		}
+		err = bpf_map_lookup_elem(fd, key, val);
+		if (!err)
+			err = fn(key, val, arg);
+		else if (err == -ENOENT)
+			err = 0;
+		else
+			ef_err(err, "map lookup failed: %s", strerror(-err));
+		if (err)
+			break;
+		memcpy(prev, key, key_size);
+		have = true;
+	}
+	free(prev);
+	return err;
+}
+
+/* Enough steps for a walk that restarts now and then. */
+__u32 ef_walk_bound(const struct extfuse *ef, enum ef_map m)
+{
+	__u64 b = (__u64)ef->max_entries[m] * 4 + 64;
+
+	return b > UINT32_MAX ? UINT32_MAX : (__u32)b;
+}
+
+/* Delete every key of map m: take the next key before deleting one. */
+int ef_clear_map(struct extfuse *ef, enum ef_map m)
+{
+	__u32 ksz = ef_maps[m].key_size, n, bound = ef_walk_bound(ef, m);
+	int fd = ef->map_fd[m], err = 0, del;
+	unsigned char *cur, *next;
+	bool have = false;
+
+	cur = malloc(2 * ksz);
+	if (!cur)
+		return ef_err(-ENOMEM, "out of memory");
+	next = cur + ksz;
+	for (n = 0; n < bound; n++) {
+		err = bpf_map_get_next_key(fd, have ? cur : NULL, next);
+		if (have) {
+			del = bpf_map_delete_elem(fd, cur);
+			if (del && del != -ENOENT) {
+				err = ef_err(del, "%s: delete failed: %s",
+					     ef_maps[m].name, strerror(-del));
+				break;
+			}
+		}
+		if (err == -ENOENT && !have) {
+			err = 0;
+			break;
+		}
+		if (err == -ENOENT) {
+			/* one more pass for anything added meanwhile */
+			have = false;
+			continue;
+		}
+		if (err) {
+			ef_err(err, "%s: walk failed: %s", ef_maps[m].name,
+			       strerror(-err));
+			break;
+		}
+		memcpy(cur, next, ksz);
+		have = true;
+	}
+	if (n == bound)
+		ef_log(EXTFUSE_LOG_WARN,
+		       "%s: %s still filling up while being cleared",
+		       ef->conn_id, ef_maps[m].name);
+	free(cur);
+	return err;
+}
+
+/* Delete the chunk chain of (dir, kind), from offset 0 to its EOF. */
+int ef_drop_chunks(struct extfuse *ef, __u64 dir, __u32 kind)
+{
+	struct extfuse_chunk_key key = { .dir = dir, .kind = kind };
+	int fd = ef->map_fd[EF_CHUNKS], err = 0;
+	struct extfuse_chunk_val *val;
+	__u32 n;
+
+	val = malloc(sizeof(*val));
+	if (!val)
+		return ef_err(-ENOMEM, "out of memory");
+	for (n = 0; n <= ef->max_entries[EF_CHUNKS]; n++) {
+		err = bpf_map_lookup_elem(fd, &key, val);
+		if (!err)
+			err = bpf_map_delete_elem(fd, &key);
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
+		if (err) {
+			ef_err(err, "%s: dropping the chunks of %llu failed: %s",
+			       ef->conn_id, (unsigned long long)dir,
+			       strerror(-err));
+			break;
+		}
+		/* offsets only grow along a chain: anything else ends it */
+		if ((val->flags & EXTFUSE_CHUNK_EOF) ||
+		    val->next_offset <= key.offset)
+			break;
+		key.offset = val->next_offset;
+	}
+	free(val);
+	return err;
+}
+
+/* Keys that a sweep found unservable. */
+struct sweep {
+	struct extfuse *ef;
+	enum ef_map m;
+	__u64 keep; /* listing being written: its header is not there yet */
+	struct extfuse_config cfg;
+	__u64 now;
+	unsigned char *keys;
+	size_t n, cap;
+};
+
+static int sweep_add(struct sweep *s, const void *key)
+{
+	__u32 ksz = ef_maps[s->m].key_size;
+	unsigned char *k;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		k = realloc(s->keys, s->cap * ksz);
+		if (!k)
+			return ef_err(-ENOMEM, "out of memory");
+		s->keys = k;
+	}
+	memcpy(s->keys + s->n++ * ksz, key, ksz);
+	return 0;
+}
+
+static bool servable(struct sweep *s, __u64 node, __u64 expiry, __u64 version,
+		     __u64 epoch)
+{
+	__u64 cur;
+
+	if (expiry <= s->now || epoch != s->cfg.epoch)
+		return false;
+	if (ef_lookup_u64(s->ef->map_fd[EF_VERS], node, &cur))
+		return true; /* unsure: keep it */
+	return cur == version;
+}
+
+static int sweep_chunk(struct sweep *s, const struct extfuse_chunk_key *k,
+		       const struct extfuse_chunk_val *v)
+{
+	struct extfuse_dir_key dk = { .dir = k->dir, .kind = k->kind };
+	struct extfuse_dir_val hdr;
+	int err;
+
+	if (s->keep && v->listing_id == s->keep)
+		return 0;
+	err = bpf_map_lookup_elem(s->ef->map_fd[EF_DIRS], &dk, &hdr);
+	if (err == -ENOENT || (!err && hdr.listing_id != v->listing_id))
+		return sweep_add(s, k);
+	return 0;
+}
+
+static int sweep_one(const void *key, const void *val, void *arg)
+{
+	struct sweep *s = arg;
+	const struct extfuse_entry_val *e = val;
+	const struct extfuse_attr_val *a = val;
+	const struct extfuse_dir_val *d = val;
+	const struct extfuse_entry_key *ek = key;
+	const struct extfuse_dir_key *dk = key;
+	bool ok = true;
+
+	switch (s->m) {
+	case EF_ENTRIES:
+		ok = servable(s, ek->parent, e->expiry_ns, e->version,
+			      e->epoch);
+		break;
+	case EF_ATTRS:
+		ok = servable(s, *(const __u64 *)key, a->expiry_ns, a->version,
+			      a->epoch);
+		break;
+	case EF_DIRS:
+		ok = servable(s, dk->dir, d->expiry_ns, d->version, d->epoch);
+		break;
+	case EF_CHUNKS:
+		return sweep_chunk(s, key, val);
+	default:
+		break;
+	}
+	return ok ? 0 : sweep_add(s, key);
+}
+
+/*
+ * Make room in a full cache map by deleting what can no longer be served
+ * (expired, stale, or chunks of a dead listing).  Chunks of keep_listing
+ * stay.  A listing another thread is writing may lose chunks: readers
+ * then miss, which is safe.  Returns how many values went.
+ */
+int ef_sweep(struct extfuse *ef, enum ef_map m, __u64 keep_listing)
+{
+	struct sweep s = { .ef = ef, .m = m, .keep = keep_listing };
+	__u32 ksz = ef_maps[m].key_size;
+	int err;
+	size_t i;
+
+	err = ef_read_config(ef, &s.cfg);
+	if (err)
+		return err;
+	s.now = extfuse_now_ns();
+	err = ef_walk(ef->map_fd[m], ksz, ef_maps[m].value_size,
+		      ef_walk_bound(ef, m), sweep_one, &s);
+	for (i = 0; !err && i < s.n; i++)
+		bpf_map_delete_elem(ef->map_fd[m], s.keys + i * ksz);
+	free(s.keys);
+	if (err)
+		return err;
+	ef_log(EXTFUSE_LOG_INFO, "%s: %s full, swept %zu unservable values",
+	       ef->conn_id, ef_maps[m].name, s.n);
+	return (int)(s.n > INT32_MAX ? INT32_MAX : s.n);
+}

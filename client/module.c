@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The kernel module's control device, /dev/extfuse. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "internal.h"
+
+#define EF_NO_MODULE "extfuse kernel module not loaded (" EXTFUSE_DEVICE " missing)"
+
+bool extfuse_module_loaded(void)
+{
+	struct stat sb;
+
+	return stat(EXTFUSE_DEVICE, &sb) == 0 && S_ISCHR(sb.st_mode);
+}
+
+static int open_dev(void)
+{
+	int fd = open(EXTFUSE_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+		return ef_err(-ENODEV, EF_NO_MODULE);
+	return ef_err(-errno, "cannot open %s: %s", EXTFUSE_DEVICE,
+		      strerror(errno));
+}
+
+static int dev_ioctl(unsigned long cmd, void *arg, const char *what)
+{
+	int fd, ret, err = 0;
+
+	fd = open_dev();
+	if (fd < 0)
+		return fd;
+	ret = ioctl(fd, cmd, arg);
+	if (ret < 0)
+		err = -errno;
+	close(fd);
+	if (err == -ENOENT && cmd == EXTFUSE_IOC_QUERY)
+		return ef_debug_err(err, "%s: no such connection", what);
+	if (err)
+		return ef_err(err, "%s failed: %s", what, strerror(-err));
+	return 0;
+}
+
+static void attach_init(struct extfuse_attach *a, int conn_fd, int prog_fd)
+{
+	memset(a, 0, sizeof(*a));
+	a->magic = EXTFUSE_MAGIC;
+	a->abi_version = EXTFUSE_ABI_VERSION;
+	a->size = sizeof(*a);
+	a->conn_fd = conn_fd;
+	a->prog_fd = prog_fd;
+}
+
+int extfuse_attach(struct extfuse *ef, int conn_fd, __u32 *conn_id)
+{
+	struct extfuse_attach a;
+	int err;
+
+	if (!ef || conn_fd < 0)
+		return ef_err(-EINVAL, "extfuse_attach: %s",
+			      ef ? "bad connection fd" : "handle is NULL");
+	if (ef->prog_fd < 0)
+		return ef_err(-ENOENT, "%s: no extension program to attach",
+			      ef->conn_id);
+	attach_init(&a, conn_fd, ef->prog_fd);
+	err = dev_ioctl(EXTFUSE_IOC_ATTACH, &a, "attach");
+	if (err)
+		return err;
+	if (conn_id)
+		*conn_id = a.conn_id;
+	ef_log(EXTFUSE_LOG_INFO, "%s: attached as FUSE connection %u",
+	       ef->conn_id, a.conn_id);
+	return 0;
+}
+
+int extfuse_detach(int conn_fd)
+{
+	struct extfuse_attach a;
+
+	if (conn_fd < 0)
+		return ef_err(-EINVAL, "extfuse_detach: bad connection fd");
+	attach_init(&a, conn_fd, -1);
+	return dev_ioctl(EXTFUSE_IOC_DETACH, &a, "detach");
+}
+
+int extfuse_query(__u32 index, struct extfuse_conn_info *info)
+{
+	int err;
+
+	if (!info)
+		return ef_err(-EINVAL, "extfuse_query: info is NULL");
+	memset(info, 0, sizeof(*info));
+	info->magic = EXTFUSE_MAGIC;
+	info->abi_version = EXTFUSE_ABI_VERSION;
+	info->size = sizeof(*info);
+	info->index = index;
+	err = dev_ioctl(EXTFUSE_IOC_QUERY, info, "query");
+	return err;
+}
+
+int extfuse_sync(void)
+{
+	return dev_ioctl(EXTFUSE_IOC_SYNC, NULL, "sync");
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Statistics, configuration and cache walks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "internal.h"
+
+static int ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0)
+		return ef_err(n ? n : -EINVAL, "cannot count possible CPUs");
+	return n;
+}
+
+int extfuse_read_stats(struct extfuse *ef,
+		       struct extfuse_stats stats[EXTFUSE_SOP_COUNT])
+{
+	struct extfuse_stats *per;
+	int n, cpu, err = 0;
+	__u32 op;
+
+	if (!ef || !stats)
+		return ef_err(-EINVAL, "extfuse_read_stats: NULL argument");
+	n = ncpus();
+	if (n < 0)
+		return n;
+	per = calloc(n, sizeof(*per));
+	if (!per)
+		return ef_err(-ENOMEM, "out of memory");
+	memset(stats, 0, EXTFUSE_SOP_COUNT * sizeof(*stats));
+	for (op = 0; op < EXTFUSE_SOP_COUNT && !err; op++) {
+		err = bpf_map_lookup_elem(ef->map_fd[EF_STATS], &op, per);
+		if (err) {
+			ef_err(err, "%s: cannot read statistics: %s",
+			       ef->conn_id, strerror(-err));
+			break;
+		}
+		for (cpu = 0; cpu < n; cpu++) {
+			struct extfuse_stats *s = &stats[op];
+			const struct extfuse_stats *p = &per[cpu];
+
+			s->hits += p->hits;
+			s->misses += p->misses;
+			s->expired += p->expired;
+			s->stale += p->stale;
+			s->perm_refused += p->perm_refused;
+			s->errors += p->errors;
+			s->invalidations += p->invalidations;
+			s->forget_kept += p->forget_kept;
+		}
+	}
+	free(per);
+	return err;
+}
+
+int extfuse_reset_stats(struct extfuse *ef)
+{
+	struct extfuse_stats *zero;
+	int n, err = 0;
+	__u32 op;
+
+	if (!ef)
+		return ef_err(-EINVAL, "extfuse_reset_stats: handle is NULL");
+	n = ncpus();
+	if (n < 0)
+		return n;
+	zero = calloc(n, sizeof(*zero));
+	if (!zero)
+		return ef_err(-ENOMEM, "out of memory");
+	for (op = 0; op < EXTFUSE_SOP_COUNT && !err; op++) {
+		err = bpf_map_update_elem(ef->map_fd[EF_STATS], &op, zero,
+					  BPF_ANY);
+		if (err)
+			ef_err(err, "%s: cannot reset statistics: %s",
+			       ef->conn_id, strerror(-err));
+	}
+	free(zero);
+	return err;
+}
+
+int extfuse_get_config(struct extfuse *ef, struct extfuse_config *cfg)
+{
+	if (!ef || !cfg)
+		return ef_err(-EINVAL, "extfuse_get_config: NULL argument");
+	return ef_read_config(ef, cfg);
+}
+
+/*
+ * magic must be EXTFUSE_MAGIC; epoch is not taken from cfg: it moves
+ * forward (see ef_move_epoch), so values published before stop being
+ * served.  A plain write could undo an epoch bump of the extension.
+ */
+int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg)
+{
+	if (!ef || !cfg)
+		return ef_err(-EINVAL, "extfuse_set_config: NULL argument");
+	if (cfg->magic != EXTFUSE_MAGIC)
+		return ef_err(-EINVAL,
+			      "extfuse_set_config: magic 0x%x, expected 0x%x (start from extfuse_get_config())",
+			      cfg->magic, EXTFUSE_MAGIC);
+	if (cfg->flags & ~EF_CFG_ALL)
+		return ef_err(-EINVAL, "extfuse_set_config: unknown flags 0x%x",
+			      cfg->flags & ~EF_CFG_ALL);
+	return ef_move_epoch(ef, cfg);
+}
+
+struct walk_cb {
+	extfuse_entry_cb entry;
+	extfuse_attr_cb attr;
+	extfuse_dir_cb dir;
+	void *arg;
+};
+
+static int entry_cb(const void *key, const void *val, void *arg)
+{
+	struct walk_cb *w = arg;
+
+	return w->entry(key, val, w->arg);
+}
+
+static int attr_cb(const void *key, const void *val, void *arg)
+{
+	struct walk_cb *w = arg;
+
+	return w->attr(*(const __u64 *)key, val, w->arg);
+}
+
+static int dir_cb(const void *key, const void *val, void *arg)
+{
+	struct walk_cb *w = arg;
+
+	return w->dir(key, val, w->arg);
+}
+
+static int walk_map(struct extfuse *ef, enum ef_map m, struct walk_cb *w,
+		    bool have_cb, int (*fn)(const void *, const void *, void *))
+{
+	if (!ef || !have_cb)
+		return ef_err(-EINVAL, "extfuse_foreach_*: NULL argument");
+	return ef_walk(ef->map_fd[m], ef_maps[m].key_size,
+		       ef_maps[m].value_size, ef_walk_bound(ef, m), fn, w);
+}
+
+int extfuse_foreach_entry(struct extfuse *ef, extfuse_entry_cb cb, void *arg)
+{
+	struct walk_cb w = { .entry = cb, .arg = arg };
+
+	return walk_map(ef, EF_ENTRIES, &w, cb != NULL, entry_cb);
+}
+
+int extfuse_foreach_attr(struct extfuse *ef, extfuse_attr_cb cb, void *arg)
+{
+	struct walk_cb w = { .attr = cb, .arg = arg };
+
+	return walk_map(ef, EF_ATTRS, &w, cb != NULL, attr_cb);
+}
+
+int extfuse_foreach_dir(struct extfuse *ef, extfuse_dir_cb cb, void *arg)
+{
+	struct walk_cb w = { .dir = cb, .arg = arg };
+
+	return walk_map(ef, EF_DIRS, &w, cb != NULL, dir_cb);
+}
