@@ -298,8 +298,13 @@ struct extfuse_conn_info {
 
 /* ---- Layout checks -------------------------------------------------- */
 
+#ifdef __cplusplus
+#define EXTFUSE_ASSERT_SIZE(type, bytes) \
+	static_assert(sizeof(type) == (bytes), #type " size changed")
+#else
 #define EXTFUSE_ASSERT_SIZE(type, bytes) \
 	_Static_assert(sizeof(type) == (bytes), #type " size changed")
+#endif
 
 EXTFUSE_ASSERT_SIZE(struct fuse_attr, 88);
 EXTFUSE_ASSERT_SIZE(struct fuse_entry_out, 128);
