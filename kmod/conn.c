@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attachments: which FUSE connection runs which extension.
+ *
+ * An attachment holds a reference on its struct fuse_conn, so the pointer
+ * that requests are matched with (fm->fc) cannot be freed and reused by
+ * another connection while attached.  A connection ends (unmount, daemon
+ * exit, abort through fusectl) by fuse_abort_conn(), which clears
+ * fc->connected; it never tells us.  Rather than hooking more of fuse.ko,
+ * disconnected attachments are reaped: at every ioctl, when a request
+ * arrives on one, and by a periodic work item while any attachment exists.
+ * Until reaped, a disconnected attachment never runs its program.
+ */
+#include "extfuse_internal.h"
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/magic.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate_trace.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#define EXTFUSE_REAP_INTERVAL (2 * HZ)
+
+static LIST_HEAD(extfuse_atts);
+static DEFINE_MUTEX(extfuse_lock);
+static void extfuse_reap_work(struct work_struct *work);
+static DECLARE_DELAYED_WORK(extfuse_reaper, extfuse_reap_work);
+
+bool extfuse_conn_any(void)
+{
+	return !list_empty(&extfuse_atts);
+}
+
+/* Caller holds rcu_read_lock_trace() or extfuse_lock. */
+struct extfuse_att *extfuse_att_find(struct fuse_conn *fc)
+{
+	struct extfuse_att *att;
+
+	list_for_each_entry_rcu(att, &extfuse_atts, node,
+				rcu_read_lock_trace_held() ||
+				lockdep_is_held(&extfuse_lock)) {
+		if (att->fc == fc)
+			return att;
+	}
+	return NULL;
+}
+
+static void extfuse_att_free(struct extfuse_att *att)
+{
+	struct bpf_prog *prog = rcu_dereference_protected(att->prog, 1);
+
+	if (prog)
+		bpf_prog_put(prog);
+	fuse_conn_put(att->fc);
+	free_percpu(att->stats);
+	kfree(att);
+}
+
+/* Unlink every attachment matching (fc, or all when fc is NULL, or the
+ * disconnected ones when only_dead), then free them after a grace period. */
+static int extfuse_unlink_atts(struct fuse_conn *fc, bool only_dead)
+{
+	struct extfuse_att *att, *tmp;
+	LIST_HEAD(dead);
+	int n = 0;
+
+	mutex_lock(&extfuse_lock);
+	list_for_each_entry_safe(att, tmp, &extfuse_atts, node) {
+		if (fc && att->fc != fc)
+			continue;
+		if (only_dead && READ_ONCE(att->fc->connected))
+			continue;
+		list_del_rcu(&att->node);
+		list_add(&att->reap, &dead);
+		n++;
+	}
+	mutex_unlock(&extfuse_lock);
+	if (!n)
+		return 0;
+	/* Readers walk the list inside rcu_read_lock_trace(). */
+	synchronize_rcu_tasks_trace();
+	list_for_each_entry_safe(att, tmp, &dead, reap) {
+		pr_info("detached connection %u%s\n", att->conn_id,
+			only_dead ? " (connection ended)" : "");
+		extfuse_att_free(att);
+	}
+	return n;
+}
+
+void extfuse_reap(void)
+{
+	extfuse_unlink_atts(NULL, true);
+}
+
+void extfuse_reap_soon(void)
+{
+	mod_delayed_work(system_wq, &extfuse_reaper, 0);
+}
+
+static void extfuse_reap_work(struct work_struct *work)
+{
+	extfuse_reap();
+	if (extfuse_conn_any())
+		schedule_delayed_work(&extfuse_reaper, EXTFUSE_REAP_INTERVAL);
+}
+
+/* The connection of the daemon's /dev/fuse fd. */
+static struct fuse_conn *extfuse_conn_of_dev(struct file *file, u32 *conn_id)
+{
+	struct fuse_dev *fud = READ_ONCE(file->private_data);
+
+	if (!fud)
+		return ERR_PTR(-ENOTCONN); /* not mounted yet */
+	if (!fud->fc || !fud->fc->dev)
+		return ERR_PTR(-EPROTO);
+	*conn_id = MINOR(fud->fc->dev);
+	return fud->fc;
+}
+
+/* The connection of a file or directory on a FUSE mount. */
+static struct fuse_conn *extfuse_conn_of_mount(struct file *file,
+					       u32 *conn_id)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
+	struct fuse_mount *fm;
+
+	if (sb->s_magic != FUSE_SUPER_MAGIC)
+		return ERR_PTR(-EBADF);
+	fm = get_fuse_mount_super(sb);
+	/* The layout check: both sides must name each other. */
+	if (!fm || !fm->fc || fm->sb != sb || fm->fc->dev != sb->s_dev) {
+		pr_err("struct fuse_mount/fuse_conn layout does not match this kernel\n");
+		return ERR_PTR(-EPROTO);
+	}
+	*conn_id = MINOR(sb->s_dev);
+	return fm->fc;
+}
+
+/* Find the connection of fd and take a reference on it. */
+static struct fuse_conn *extfuse_conn_get_fd(int fd, u32 *conn_id)
+{
+	struct fuse_conn *fc;
+	struct fd f = fdget(fd);
+
+	if (!f.file)
+		return ERR_PTR(-EBADF);
+	if (f.file->f_op == &fuse_dev_operations)
+		fc = extfuse_conn_of_dev(f.file, conn_id);
+	else
+		fc = extfuse_conn_of_mount(f.file, conn_id);
+	if (!IS_ERR(fc)) {
+		if (READ_ONCE(fc->connected))
+			fuse_conn_get(fc);
+		else
+			fc = ERR_PTR(-ENOTCONN);
+	}
+	fdput(f);
+	return fc;
+}
+
+static int extfuse_check_attach(const struct extfuse_attach *req)
+{
+	if (req->magic != EXTFUSE_MAGIC ||
+	    req->abi_version != EXTFUSE_ABI_VERSION ||
+	    req->size != sizeof(*req))
+		return -EPROTO;
+	return req->flags ? -EINVAL : 0;
+}
+
+/* Ask the program which ABI it speaks; it must write the header back. */
+static int extfuse_probe(struct bpf_prog *prog)
+{
+	struct extfuse_req *ctx = extfuse_ctx_alloc(GFP_KERNEL);
+	int err = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	extfuse_ctx_init(ctx, NULL, EXTFUSE_OP_PROBE);
+	ctx->magic = 0;
+	ctx->abi_version = 0;
+	rcu_read_lock_trace();
+	extfuse_prog_run(prog, ctx);
+	rcu_read_unlock_trace();
+	if (ctx->magic != EXTFUSE_MAGIC ||
+	    ctx->abi_version != EXTFUSE_ABI_VERSION) {
+		pr_warn("program %u does not speak ABI %u (magic %#x, abi %u)\n",
+			prog->aux->id, EXTFUSE_ABI_VERSION, ctx->magic,
+			ctx->abi_version);
+		err = -EPROTO;
+	}
+	extfuse_ctx_free(ctx);
+	return err;
+}
+
+static struct bpf_prog *extfuse_prog_get(int fd)
+{
+	struct bpf_prog *prog;
+	int err = 0;
+
+	prog = bpf_prog_get_type_dev(fd, BPF_PROG_TYPE_SYSCALL, false);
+	if (IS_ERR(prog))
+		return prog;
+	if (!prog->aux->sleepable)
+		err = -EINVAL;
+	else if (prog->aux->max_ctx_offset > sizeof(struct extfuse_req))
+		err = -E2BIG;
+	else
+		err = extfuse_probe(prog);
+	if (err) {
+		bpf_prog_put(prog);
+		return ERR_PTR(err);
+	}
+	return prog;
+}
+
+static struct extfuse_att *extfuse_att_new(struct fuse_conn *fc, u32 conn_id)
+{
+	struct extfuse_att *att = kzalloc(sizeof(*att), GFP_KERNEL);
+
+	if (!att)
+		return NULL;
+	att->stats = alloc_percpu(struct extfuse_counters);
+	if (!att->stats) {
+		kfree(att);
+		return NULL;
+	}
+	att->fc = fc;
+	att->conn_id = conn_id;
+	return att;
+}
+
+/* Install prog on fc (the references on both pass to the attachment). */
+static int extfuse_install(struct fuse_conn *fc, u32 conn_id,
+			   struct bpf_prog *prog)
+{
+	struct extfuse_att *att, *fresh;
+	struct bpf_prog *old = NULL;
+
+	fresh = extfuse_att_new(fc, conn_id);
+	if (!fresh)
+		return -ENOMEM;
+	mutex_lock(&extfuse_lock);
+	att = extfuse_att_find(fc);
+	if (att) {
+		old = rcu_replace_pointer(att->prog, prog,
+					  lockdep_is_held(&extfuse_lock));
+	} else {
+		rcu_assign_pointer(fresh->prog, prog);
+		list_add_tail_rcu(&fresh->node, &extfuse_atts);
+	}
+	mutex_unlock(&extfuse_lock);
+	if (att) {
+		/* Re-attach: the connection reference stays with att. */
+		free_percpu(fresh->stats);
+		kfree(fresh);
+		fuse_conn_put(fc);
+		/* A sleepable program is freed after a tasks-trace grace period. */
+		bpf_prog_put(old);
+	}
+	schedule_delayed_work(&extfuse_reaper, EXTFUSE_REAP_INTERVAL);
+	pr_info("%s connection %u: program %u\n",
+		att ? "replaced on" : "attached to", conn_id, prog->aux->id);
+	return 0;
+}
+
+int extfuse_attach(const struct extfuse_attach *req, u32 *conn_id)
+{
+	struct bpf_prog *prog;
+	struct fuse_conn *fc;
+	int err;
+
+	err = extfuse_check_attach(req);
+	if (err)
+		return err;
+	fc = extfuse_conn_get_fd(req->conn_fd, conn_id);
+	if (IS_ERR(fc))
+		return PTR_ERR(fc);
+	prog = extfuse_prog_get(req->prog_fd);
+	if (IS_ERR(prog)) {
+		fuse_conn_put(fc);
+		return PTR_ERR(prog);
+	}
+	err = extfuse_install(fc, *conn_id, prog);
+	if (err) {
+		bpf_prog_put(prog);
+		fuse_conn_put(fc);
+	}
+	return err;
+}
+
+int extfuse_detach(const struct extfuse_attach *req)
+{
+	struct fuse_conn *fc;
+	u32 conn_id;
+	int n;
+
+	if (req->magic != EXTFUSE_MAGIC ||
+	    req->abi_version != EXTFUSE_ABI_VERSION ||
+	    req->size != sizeof(*req))
+		return -EPROTO;
+	fc = extfuse_conn_get_fd(req->conn_fd, &conn_id);
+	if (IS_ERR(fc))
+		return PTR_ERR(fc);
+	n = extfuse_unlink_atts(fc, false);
+	fuse_conn_put(fc);
+	return n ? 0 : -ENOENT;
+}
+
+static void extfuse_sum(struct extfuse_att *att, struct extfuse_conn_info *info)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct extfuse_counters *c = per_cpu_ptr(att->stats, cpu);
+
+		info->seen += READ_ONCE(c->seen);
+		info->answered += READ_ONCE(c->answered);
+		info->forwarded += READ_ONCE(c->forwarded);
+		info->refused += READ_ONCE(c->refused);
+		info->forget_adjusted += READ_ONCE(c->forget_adjusted);
+		info->forget_dropped += READ_ONCE(c->forget_dropped);
+	}
+}
+
+int extfuse_query(struct extfuse_conn_info *info)
+{
+	struct extfuse_att *att;
+	u32 i = 0;
+	int err = -ENOENT;
+
+	mutex_lock(&extfuse_lock);
+	list_for_each_entry(att, &extfuse_atts, node) {
+		struct bpf_prog *prog;
+
+		if (i++ != info->index)
+			continue;
+		prog = rcu_dereference_protected(att->prog,
+						 lockdep_is_held(&extfuse_lock));
+		info->conn_id = att->conn_id;
+		info->prog_id = prog ? prog->aux->id : 0;
+		extfuse_sum(att, info);
+		err = 0;
+		break;
+	}
+	mutex_unlock(&extfuse_lock);
+	return err;
+}
+
+int extfuse_conn_init(void)
+{
+	return 0;
+}
+
+/* Module exit: every redirected call has returned; detach everything. */
+void extfuse_conn_exit(void)
+{
+	cancel_delayed_work_sync(&extfuse_reaper);
+	extfuse_unlink_atts(NULL, false);
+	cancel_delayed_work_sync(&extfuse_reaper);
+}

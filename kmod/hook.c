@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hooks: one IP-modifying ftrace_ops on fuse_simple_request() and
+ * fuse_queue_forget() of fuse.ko.  The callback runs with preemption off,
+ * so it only decides and moves regs->ip to a replacement with the same
+ * signature; everything else happens in the replacement, in the caller's
+ * process context.
+ */
+#include "extfuse_internal.h"
+
+#include <linux/module.h>
+#include <linux/kprobes.h>
+#include <linux/ftrace.h>
+#include <linux/wait_bit.h>
+#include <linux/utsname.h>
+#include <generated/utsrelease.h>
+
+ssize_t (*extfuse_orig_simple_request)(struct fuse_mount *fm,
+				       struct fuse_args *args);
+void (*extfuse_orig_queue_forget)(struct fuse_conn *fc,
+				  struct fuse_forget_link *fl, u64 nodeid,
+				  u64 nlookup);
+
+static unsigned long fsr_ip, fqf_ip;
+
+/*
+ * Calls redirected into this module and not yet returned.  Exit waits for
+ * it to drop to zero, so that no task is left inside (or about to return
+ * into) the module's text.
+ */
+static atomic_t extfuse_inflight = ATOMIC_INIT(0);
+static bool extfuse_unloading;
+
+void extfuse_inflight_put(void)
+{
+	if (atomic_dec_and_test(&extfuse_inflight))
+		wake_up_var(&extfuse_inflight);
+}
+
+/* kallsyms_lookup_name() is not exported: a kprobe resolves it once. */
+static unsigned long extfuse_lookup_name(const char *name)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long (*lookup)(const char *name);
+
+	if (register_kprobe(&kp) < 0)
+		return 0;
+	lookup = (void *)kp.addr;
+	unregister_kprobe(&kp);
+	return lookup ? lookup(name) : 0;
+}
+
+static bool extfuse_want(unsigned long ip, struct pt_regs *regs)
+{
+	if (ip == fqf_ip)
+		return true;
+	return extfuse_opcode_hooked(((struct fuse_args *)regs->si)->opcode);
+}
+
+static void notrace extfuse_ftrace_cb(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *op,
+				      struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	/* Our own calls of the originals go through untouched. */
+	if (!regs || within_module(parent_ip, THIS_MODULE))
+		return;
+	if (READ_ONCE(extfuse_unloading) || !extfuse_conn_any())
+		return;
+	if (!extfuse_want(ip, regs))
+		return;
+	atomic_inc(&extfuse_inflight);
+	if (ip == fsr_ip)
+		regs->ip = (unsigned long)extfuse_simple_request;
+	else
+		regs->ip = (unsigned long)extfuse_queue_forget;
+}
+
+static struct ftrace_ops extfuse_ops = {
+	.func = extfuse_ftrace_cb,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION,
+};
+
+static int extfuse_resolve(void)
+{
+	fsr_ip = extfuse_lookup_name("fuse_simple_request");
+	fqf_ip = extfuse_lookup_name("fuse_queue_forget");
+	if (!fsr_ip || !fqf_ip) {
+		pr_err("cannot find fuse_simple_request/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n");
+		return -ENOENT;
+	}
+	extfuse_orig_simple_request = (void *)fsr_ip;
+	extfuse_orig_queue_forget = (void *)fqf_ip;
+	return 0;
+}
+
+/*
+ * The private FUSE structures come from the source this module was built
+ * with.  The build refuses a source whose version differs from the
+ * headers'; here the running kernel must be the one of those headers.
+ */
+static int extfuse_check_kernel(void)
+{
+	if (strcmp(init_utsname()->release, UTS_RELEASE)) {
+		pr_err("built for %s, running %s: refusing to load\n",
+		       UTS_RELEASE, init_utsname()->release);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int extfuse_hook_install(void)
+{
+	int err;
+
+	err = ftrace_set_filter_ip(&extfuse_ops, fsr_ip, 0, 0);
+	if (!err)
+		err = ftrace_set_filter_ip(&extfuse_ops, fqf_ip, 0, 0);
+	if (!err)
+		err = register_ftrace_function(&extfuse_ops);
+	if (err) {
+		pr_err("cannot hook the FUSE request path: %d\n", err);
+		ftrace_free_filter(&extfuse_ops);
+	}
+	return err;
+}
+
+static void extfuse_hook_remove(void)
+{
+	WRITE_ONCE(extfuse_unloading, true);
+	unregister_ftrace_function(&extfuse_ops);
+	ftrace_free_filter(&extfuse_ops);
+	/* Requests already redirected finish normally (a daemon may hold them). */
+	wait_var_event(&extfuse_inflight, !atomic_read(&extfuse_inflight));
+	/* A task preempted between the final decrement and its return. */
+	synchronize_rcu_tasks();
+}
+
+static int __init extfuse_init(void)
+{
+	int err;
+
+	err = extfuse_check_kernel();
+	if (!err)
+		err = extfuse_resolve();
+	if (err)
+		return err;
+	err = extfuse_run_init();
+	if (err)
+		return err;
+	err = extfuse_conn_init();
+	if (err)
+		goto out_run;
+	err = extfuse_hook_install();
+	if (err)
+		goto out_conn;
+	err = extfuse_dev_init();
+	if (err)
+		goto out_hook;
+	pr_info("hooked fuse_simple_request and fuse_queue_forget (ABI %u, context %zu bytes)\n",
+		EXTFUSE_ABI_VERSION, sizeof(struct extfuse_req));
+	return 0;
+
+out_hook:
+	extfuse_hook_remove();
+out_conn:
+	extfuse_conn_exit();
+out_run:
+	extfuse_run_exit();
+	return err;
+}
+
+static void __exit extfuse_exit(void)
+{
+	extfuse_dev_exit();
+	extfuse_hook_remove();
+	extfuse_conn_exit();
+	extfuse_run_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(extfuse_init);
+module_exit(extfuse_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ExtFUSE: answer FUSE requests with a BPF extension");
+MODULE_SOFTDEP("pre: fuse");

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest: faults.  Corrupted map values are refused (and counted), a daemon
+# killed mid-workload leaves no hang, rmmod waits for a request blocked in
+# a stopped daemon.
+. "$top_srcdir/tests/vm/lib.sh"
+
+load_module || bail "insmod failed"
+expire() { sleep 1.3; }
+
+# --- corrupt cached attributes with bpftool ---------------------------------
+fs_start c || bail "test fs did not start"
+M=$W/c.mnt
+echo data > "$M/f"
+stat "$M/f" > /dev/null
+expire
+stat "$M/f" > /dev/null
+conn=$(mod_get conn)
+map=/sys/fs/bpf/extfuse/$conn/extfuse_attrs
+ino=$(stat -c %i "$M/f")
+key=$(printf '%016x' "$ino" | sed 's/../& /g' | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
+# corrupt MODE: write the file type bits of fuse_attr.mode (offset 60).
+corrupt() {
+	bpftool -j map lookup pinned "$map" key hex $key |
+		python3 -c 'import json,sys
+v=[int(x,16) for x in json.load(sys.stdin)["value"]]
+m=int(sys.argv[1],8)
+v[60:64]=list(m.to_bytes(4,"little"))
+print(" ".join("%02x"%b for b in v))' "$1" > "$W/val" &&
+	bpftool map update pinned "$map" key hex $key value hex $(cat "$W/val")
+}
+# Refusals by the module, plus malformed values the extension itself
+# declined (its "errors" counter of GETATTR).
+ext_err() { "$top_builddir/client/extfusectl" stats | awk '$1 == "getattr" { print $7 }'; }
+refusals() { echo $(( $(mod_get refused) + $(ext_err) )); }
+r0=$(refusals)
+g0=$(stat_get c getattr)
+corrupt 0644
+ok $? "bpftool: attributes with no file type written"
+"$VMTOOL" fstatloop "$M/f" 10 > /dev/null
+ok $? "stat still works"
+is "$(stat -c %F "$M/f")" "regular file" "the real type is seen"
+# The first refused request goes to the daemon, which publishes the right
+# value again: one refusal per corruption.
+ok $(( $(stat_get c getattr) - g0 >= 1 ? 0 : 1 )) "the invalid value was not served: the daemon answered"
+diag "refusals counted by the module or the extension: $(( $(refusals) - r0 ))"
+r0=$(mod_get refused)
+corrupt 040755
+"$VMTOOL" fstatloop "$M/f" 10 > /dev/null
+ok $? "stat works with a cached type that contradicts the inode"
+is "$(cat "$M/f")" data "the inode was not marked bad"
+ok $(( $(mod_get refused) - r0 >= 1 ? 0 : 1 )) "the module refused the type change ($(( $(mod_get refused) - r0 )))"
+fs_stop c
+ok $? "test fs exits cleanly"
+
+# --- rmmod while a request waits in a stopped daemon ----------------------
+fs_start b || bail "test fs did not start"
+M=$W/b.mnt
+echo x > "$M/g"
+ctl b inval g > /dev/null
+kill -STOP "$(cat "$W/b.pid")"
+"$VMTOOL" fstatloop "$M/g" 1 > "$W/blocked" 2>&1 &
+sp=$!
+sleep 1
+(rmmod extfuse; echo "rc=$?" > "$W/rmmod") &
+rp=$!
+sleep 2
+kill -0 $rp 2>/dev/null
+ok $? "rmmod waits while a redirected request is in the daemon"
+kill -CONT "$(cat "$W/b.pid")"
+wait $sp
+ok $? "the blocked request completes"
+wait $rp
+is "$(cat "$W/rmmod")" rc=0 "rmmod completes afterwards"
+fs_stop b
+load_module || bail "insmod failed"
+
+# --- kill the daemon mid-workload -----------------------------------------
+fs_start k || bail "test fs did not start"
+M=$W/k.mnt
+mkdir "$M/d"
+for i in $(seq 0 49); do : > "$M/d/f$i"; done
+(while :; do "$VMTOOL" statfiles "$M/d" 50 > /dev/null 2>&1 || break; done) &
+wp=$!
+sleep 2
+kill -9 "$(cat "$W/k.pid")"
+timeout 30 stat "$M/d/f1" > "$W/dead" 2>&1
+rc=$?
+ok $(( rc != 0 && rc != 124 ? 0 : 1 )) "stat fails (does not hang) after the daemon died"
+grep -q 'Transport endpoint is not connected' "$W/dead"
+ok $? "... with ENOTCONN"
+timeout 30 bash -c "wait $wp" 2>/dev/null; sleep 1
+kill -0 $wp 2>/dev/null
+ok $(( ! $? )) "the workload ended"
+umount "$M"
+sleep 2.5
+is "$("$VMTOOL" query | wc -l)" 0 "the dead connection's attachment was reaped"
+rmmod extfuse
+ok $? "rmmod"
+load_module
+ok $? "insmod again"
+rmmod extfuse
+dmesg_clean
+ok $? "no kernel warnings"
+tap_done

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest: LOOKUP, GETATTR and READDIR answered in the kernel from what the
+# test file system published, with exact daemon request counts; results
+# identical attached and detached; invalidation; local changes; search
+# permission.
+. "$top_srcdir/tests/vm/lib.sh"
+
+load_module || bail "insmod failed"
+fs_start a || bail "test fs did not start"
+M=$W/a.mnt
+expire() { sleep 1.3; } # past the kernel's own 1 s entry/attr timeouts
+
+# --- warm stat of 1,000 files ---------------------------------------------
+mkdir "$M/many"
+(cd "$M/many" && for i in $(seq 0 999); do : > f$i; done)
+ok $? "created 1,000 files"
+"$VMTOOL" statfiles "$M/many" 1000 > /dev/null
+expire
+l0=$(stat_get a lookup); g0=$(stat_get a getattr)
+"$VMTOOL" statfiles "$M/many" 1000 > "$W/warm"
+ok $? "warm stat of 1,000 files succeeds"
+diag "$(cat "$W/warm")"
+is "$(( $(stat_get a lookup) - l0 ))" 0 "warm stats after the kernel timeouts: 0 LOOKUP reach the daemon"
+is "$(( $(stat_get a getattr) - g0 ))" 0 "warm stats: 0 GETATTR reach the daemon"
+
+# --- negative lookups -----------------------------------------------------
+for i in $(seq 100); do stat "$M/many/nope$i" 2>/dev/null; done
+l0=$(stat_get a lookup)
+n=0
+for i in $(seq 100); do stat "$M/many/nope$i" 2>/dev/null && n=$((n + 1)); done
+is "$n" 0 "negative names stay absent"
+is "$(( $(stat_get a lookup) - l0 ))" 0 "100 negative lookups: 0 reach the daemon"
+
+# --- ls -l / ls -lR of a cached tree --------------------------------------
+for d in d1 d2 d3; do
+	mkdir -p "$M/tree/$d"
+	for i in $(seq 20); do echo "$d$i" > "$M/tree/$d/file$i"; done
+	ln -s file1 "$M/tree/$d/link"
+done
+ls -lR "$M/tree" > "$W/lsR.cold"
+ls -l "$M/tree/d1" > /dev/null
+expire
+r0=$(reqs a)
+snapshot a "$W/s0"
+ls -lR "$M/tree" > "$W/lsR.warm"
+is "$(( $(reqs a) - r0 ))" 0 "ls -lR of a cached tree: 0 READDIR/LOOKUP/GETATTR reach the daemon"
+diag "daemon requests during ls -lR: $(delta a "$W/s0")"
+"$top_builddir/client/extfusectl" stats | sed 's/^/# /' 
+expire
+r0=$(reqs a)
+ls -l "$M/tree/d2" > /dev/null
+is "$(( $(reqs a) - r0 ))" 0 "ls -l of a cached directory: 0 requests reach the daemon"
+cmp -s "$W/lsR.cold" "$W/lsR.warm"
+ok $? "cached listing identical to the daemon's"
+
+# --- attached vs detached: field by field ---------------------------------
+fields='%n %i %f %s %b %u %g %h %X %Y %Z %N'
+snap() { (cd "$M" && find . | sort | xargs stat -c "$fields"; ls -lRn .) > "$1"; }
+expire
+snap "$W/att"
+is "$(ctl a detach)" "ok 0" "detach"
+expire
+snap "$W/det"
+cmp -s "$W/att" "$W/det"
+ok $? "stat fields and listings identical attached and detached ($(wc -l < "$W/att") lines)"
+diff "$W/att" "$W/det" | head -5 | sed 's/^/# /'
+is "$(ctl a attach)" "ok 0" "attach again"
+
+# --- invalidation -----------------------------------------------------------
+F=many/f5
+stat "$M/$F" > /dev/null
+expire
+stat "$M/$F" > /dev/null
+is "$(ctl a setmode $F 600)" "ok 0" "change f5 behind the kernel's back"
+expire
+is "$(stat -c %a "$M/$F")" 644 "without invalidation the cached mode is served (as stock FUSE within its timeouts)"
+l0=$(stat_get a lookup); g0=$(stat_get a getattr)
+is "$(ctl a inval $F)" "ok 0" "invalidate f5"
+is "$(stat -c %a "$M/$F")" 600 "after invalidation the new mode is seen"
+ok "$(( $(stat_get a lookup) + $(stat_get a getattr) - l0 - g0 > 0 ? 0 : 1 ))" "after invalidation the request reached the daemon"
+
+# --- local changes never leave stale answers ------------------------------
+for i in 10 11 12 13; do stat "$M/many/f$i" > /dev/null; done
+expire
+for i in 10 11 12 13; do stat "$M/many/f$i" > /dev/null; done
+chmod 640 "$M/many/f10"
+truncate -s 100 "$M/many/f11"
+mv "$M/many/f12" "$M/many/g12"
+rm "$M/many/f13"
+expire
+is "$(stat -c %a "$M/many/f10")" 640 "chmod: new mode after the kernel timeouts"
+is "$(stat -c %s "$M/many/f11")" 100 "truncate: new size after the kernel timeouts"
+stat "$M/many/f12" > /dev/null 2>&1
+ok $(( ! $? )) "rename: old name gone"
+is "$(stat -c %i "$M/many/g12")" "$(ctl a stats > /dev/null; stat -c %i "$M/many/g12")" "rename: new name resolves"
+stat "$M/many/f13" > /dev/null 2>&1
+ok $(( ! $? )) "unlink: name gone"
+ls "$M/many" | grep -q -x f13
+ok $(( ! $? )) "unlink: name gone from the listing"
+ls "$M/many" | grep -q -x g12
+ok $? "rename: new name in the listing"
+
+# --- search permission ------------------------------------------------------
+mkdir -m 700 "$M/private"
+echo secret > "$M/private/s"
+chmod 755 "$M"
+stat "$M/private/s" > /dev/null
+expire
+stat "$M/private/s" > /dev/null
+expire
+setpriv --reuid 65534 --regid 65534 --clear-groups stat "$M/private/s" > "$W/perm" 2>&1
+ok $(( ! $? )) "uid 65534 without search permission cannot resolve a cached name"
+grep -q 'Permission denied' "$W/perm"
+ok $? "... with EACCES"
+setpriv --reuid 65534 --regid 65534 --clear-groups stat "$M/many/f1" > /dev/null 2>&1
+ok $? "uid 65534 resolves names in a searchable directory"
+
+mod=$("$VMTOOL" query | head -1)
+diag "module: $mod"
+diag "daemon: $(ctl a stats | tr '\n' ' ')"
+is "$(mod_get refused)" 0 "no reply refused by the module"
+fs_stop a
+ok $? "test fs exits cleanly (no violations)"
+dmesg_clean
+ok $? "no kernel warnings"
+tap_done

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest: extfuse.ko loads, attaches (and refuses bad attachments), answers
+# GETATTR in the kernel, detaches, and unloads with and without mounts.
+. "$top_srcdir/tests/vm/lib.sh"
+
+load_module
+ok $? "insmod extfuse.ko"
+is "$(stat -c %a /dev/extfuse 2>/dev/null)" 600 "/dev/extfuse has mode 0600"
+dmesg | grep -q 'extfuse: hooked fuse_simple_request'
+ok $? "module reports its hooks"
+
+fs_start a || bail "test fs did not start"
+M=$W/a.mnt
+is "$("$VMTOOL" query | wc -l)" 1 "one attached connection"
+conn=$(mod_get conn)
+is "$conn" "$(( $(stat -c %d "$M") & 255 ))" "conn_id is the minor of the mount's st_dev"
+
+for k in magic:EPROTO flags:EINVAL size:EPROTO notfuse:EBADF \
+	socketfilter:EINVAL notsleepable:EINVAL noprobe:EPROTO; do
+	r=$("$VMTOOL" attach-bad "$M" "${k%%:*}")
+	[ "$r" = NOLOAD ] && r=EINVAL # refused by the BPF loader already
+	is "$r" "${k#*:}" "attach refused: ${k%%:*}"
+done
+is "$("$VMTOOL" query | wc -l)" 1 "refusals left the attachment alone"
+
+echo hello > "$M/f"
+stat "$M/f" > /dev/null
+g0=$(stat_get a getattr)
+a0=$(mod_get answered)
+"$VMTOOL" fstatloop "$M/f" 500 > "$W/out" 
+ok $? "500 forced fstat calls succeed"
+is "$(( $(stat_get a getattr) - g0 ))" 0 "forced GETATTRs answered in the kernel: 0 reach the daemon"
+ok "$(( $(mod_get answered) - a0 >= 500 ? 0 : 1 ))" "module counted >= 500 answers"
+is "$(stat -c %s "$M/f")" 6 "size served right"
+
+is "$(ctl a detach)" "ok 0" "detach"
+is "$("$VMTOOL" query | wc -l)" 0 "no attachment after detach"
+g0=$(stat_get a getattr)
+"$VMTOOL" fstatloop "$M/f" 50 > /dev/null
+is "$(( $(stat_get a getattr) - g0 ))" 50 "detached: all 50 GETATTRs reach the daemon"
+is "$(ctl a attach)" "ok 0" "attach again"
+stat "$M/f" > /dev/null
+"$VMTOOL" fstatloop "$M/f" 5 > /dev/null
+g0=$(stat_get a getattr)
+"$VMTOOL" fstatloop "$M/f" 50 > /dev/null
+is "$(( $(stat_get a getattr) - g0 ))" 0 "re-attached: 0 GETATTRs reach the daemon"
+
+# Unload with an attachment on a live mount: requests go to the daemon.
+rmmod extfuse
+ok $? "rmmod with an attached mount"
+g0=$(stat_get a getattr)
+"$VMTOOL" fstatloop "$M/f" 20 > /dev/null
+is "$(( $(stat_get a getattr) - g0 ))" 20 "after rmmod every GETATTR reaches the daemon"
+load_module
+ok $? "insmod again with the mount still there"
+is "$(ctl a attach)" "ok 0" "attach to the existing mount"
+"$VMTOOL" fstatloop "$M/f" 5 > /dev/null
+g0=$(stat_get a getattr)
+"$VMTOOL" fstatloop "$M/f" 20 > /dev/null
+is "$(( $(stat_get a getattr) - g0 ))" 0 "answered again after reload"
+
+fs_stop a
+ok $? "test fs exits cleanly (no violations)"
+sleep 2.5
+is "$("$VMTOOL" query | wc -l)" 0 "attachment reaped after unmount"
+rmmod extfuse
+ok $? "rmmod after unmount"
+dmesg_clean
+ok $? "no kernel warnings"
+tap_done

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot Debian's 6.1 kernel under QEMU (TCG) with the host root read-only
+# over 9p and a tmpfs overlay, run a guest script as root, and print the
+# TAP it wrote.  Results come back through a writable 9p share (a mktemp
+# directory).  A hung guest is killed by a timeout and fails the test.
+#
+# usage: run-vm.sh GUEST-SCRIPT [ARGS...]
+# env:   top_builddir, top_srcdir (set by make check), VM_TIMEOUT (s),
+#        VM_MEM (MiB), VM_KVER (kernel version, default: found at run time),
+#        VM_KEEP=1 keeps the share directory.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+top_builddir=$(cd "$top_builddir" && pwd)
+: "${VM_TIMEOUT:=600}"
+: "${VM_MEM:=2048}"
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+[ $# -ge 1 ] || { echo "usage: $0 GUEST-SCRIPT [ARGS...]" >&2; exit 2; }
+script=$1
+shift
+case $script in /*) ;; *) script=$(pwd)/$script ;; esac
+[ -r "$script" ] || { echo "Bail out! $script not found"; exit 1; }
+
+[ "$(id -u)" = 0 ] || skip_all "needs root (9p export of /, QEMU)"
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (Debian: qemu-system-x86)"
+command -v cpio >/dev/null || skip_all "cpio not installed"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] && "$busybox" --list 2>/dev/null | grep -qx insmod ||
+	skip_all "busybox (static, with insmod) not installed (Debian: busybox-static)"
+
+# The guest kernel: a /boot/vmlinuz-V whose modules are installed, newest
+# first; V must be the version the module was built for.
+find_kver() {
+	local k v
+	for k in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -rV); do
+		v=${k#/boot/vmlinuz-}
+		[ -d "/lib/modules/$v/kernel" ] && { echo "$v"; return; }
+	done
+}
+kver=${VM_KVER:-$(find_kver)}
+[ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] ||
+	skip_all "no bootable kernel with modules in /boot (Debian: linux-image-amd64)"
+ko=$top_builddir/kmod/extfuse.ko
+[ -f "$ko" ] || skip_all "kmod/extfuse.ko not built (kernel headers missing?)"
+kover=$(modinfo -F vermagic "$ko" | awk '{print $1}')
+[ "$kover" = "$kver" ] || skip_all "extfuse.ko is built for $kover, the guest kernel is $kver"
+
+share=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-vm.XXXXXX")
+chmod 0755 "$share"
+cleanup() {
+	[ -n "${qpid:-}" ] && kill -9 "$qpid" 2>/dev/null
+	if [ "${VM_KEEP:-0}" = 1 ]; then
+		echo "# share kept in $share" >&2
+	else
+		rm -rf "$share"
+	fi
+}
+trap cleanup EXIT
+
+# --- initramfs -----------------------------------------------------------
+ird=$share/initramfs
+mkdir -p "$ird"/{bin,dev,proc,sys,host,out,newroot,rw,lib/modules}
+cp "$busybox" "$ird/bin/busybox"
+for a in sh sed grep ln mount umount insmod mkdir chroot poweroff cat echo \
+	sleep ls sync; do
+	ln -s busybox "$ird/bin/$a"
+done
+mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p fuse overlay"
+for m in $mods; do
+	f=$(modinfo -k "$kver" -n "$m" 2>/dev/null) || { echo "Bail out! module $m not found for $kver"; exit 1; }
+	case $f in
+	/*) cp "$f" "$ird/lib/modules/$m.ko" ;;
+	*) ;; # built in
+	esac
+done
+echo "$mods" > "$ird/lib/modules/order"
+cp "$here/guest-init" "$ird/init"
+chmod 0755 "$ird/init"
+(cd "$ird" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$share/initramfs.gz"
+rm -rf "$ird"
+
+# --- what the guest runs -------------------------------------------------
+{
+	echo "export top_srcdir='$top_srcdir' top_builddir='$top_builddir'"
+	echo "export EXTFUSE_KO='$ko' VM_KVER='$kver'"
+	printf 'export GUEST_ARGS=%q\n' "$*"
+	printf 'export GUEST_SCRIPT=%q\n' "$script"
+} > "$share/env"
+cat > "$share/run" <<'EOS'
+#!/bin/bash
+. /out/env
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+cd /
+eval "set -- $GUEST_ARGS"
+bash "$GUEST_SCRIPT" "$@" > /out/tap 2> /out/stderr
+echo $? > /out/rc
+EOS
+chmod 0755 "$share/run"
+
+console=$share/console.log
+timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
+	-m "$VM_MEM" -smp 2 -nographic -no-reboot \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$share/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$share,mount_tag=out,security_model=none,multidevs=remap" \
+	-nic none > "$console" 2>&1 < /dev/null &
+qpid=$!
+wait "$qpid"
+qrc=$?
+qpid=
+
+[ -f "$share/tap" ] && cat "$share/tap"
+if [ "$qrc" -ne 0 ] || [ ! -f "$share/rc" ]; then
+	echo "not ok - guest did not finish (qemu exit $qrc; 124 = timeout after ${VM_TIMEOUT}s)"
+	echo "# ---- console ----"
+	sed 's/^/# /' "$console" | tail -n 150
+	echo "Bail out! guest failed"
+	exit 1
+fi
+rc=$(cat "$share/rc")
+if [ "$rc" -ne 0 ] || grep -q -E 'BUG:|Oops|WARNING:|Call Trace' "$console" "$share/dmesg" 2>/dev/null; then
+	echo "# ---- guest stderr ----"
+	sed 's/^/# /' "$share/stderr" | tail -n 80
+	echo "# ---- dmesg / console ----"
+	[ -f "$share/dmesg" ] && sed 's/^/# /' "$share/dmesg" | tail -n 80
+	sed 's/^/# /' "$console" | tail -n 40
+fi
+if grep -q -E 'BUG:|Oops|WARNING:|Call Trace' "$share/dmesg" "$console" 2>/dev/null; then
+	echo "not ok - kernel warnings in the guest (see above)"
+	exit 1
+fi
+exit "$rc"
