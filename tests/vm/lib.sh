@@ -35,7 +35,10 @@ fs_start() {
 	echo $! > "$W/$n.pid"
 	FS_NAMES="$FS_NAMES $n"
 	for i in $(seq 100); do
-		grep -q " $W/$n.mnt " /proc/self/mountinfo && return 0
+		# The control FIFO is served once the file system has set up
+		# (and attached) its extension: one round trip waits for that.
+		grep -q " $W/$n.mnt " /proc/self/mountinfo &&
+			ctl "$n" stats > /dev/null && return 0
 		kill -0 "$(cat "$W/$n.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
