@@ -1,0 +1,290 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# performance/extfuse on a real two-node replica-2 cluster: one volume set
+# puts the translator into the live client graph; stat/ls through the mount
+# fill the maps with exactly what stat(2) returns; changes made through a
+# second mount and through libgfapi delete the affected map entries on the
+# upcall and the accelerated mount sees them at once; the translator caps
+# expiry without cache-invalidation; volume set off removes it.
+#
+# Needs root, glusterd, /dev/fuse and bpffs.  Without the extfuse kernel
+# module (this host) the kernel does not answer from the maps, so this
+# tests the daemon side; kernel-served answers are tested in the VM.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/cluster/lib.sh"
+
+XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
+LIBDIR=${EXTFUSE_LIBDIR:-$top_builddir/client/.libs}
+DUMP=${EXTFUSE_DUMP:-$top_builddir/tests/cluster/efx-dump}
+GFAPI=${GFAPI_OPS:-$top_builddir/tests/cluster/gfapi-ops}
+FILTER=$top_srcdir/xlator/extfuse-filter
+HOOK=$top_srcdir/xlator/S60extfuse-regen
+VOL=gv0
+
+cl_skip_unless_possible
+for f in "$XLATOR_SO" "$DUMP" "$GFAPI"; do
+	[ -x "$f" ] || [ -f "$f" ] || bail "$f is not built"
+done
+# Client processes find the freshly built libextfuse.
+export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-cluster.XXXXXX") || bail "mktemp"
+trap cl_teardown EXIT
+trap 'exit 1' INT TERM
+cl_snapshot_system
+
+cl_install_extfuse "$XLATOR_SO" "$FILTER" || bail "cannot install the translator and filter"
+cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"
+cl_cli 1 peer probe 127.1.1.2 >/dev/null || bail "peer probe failed"
+cl_wait 20 sh -c "gluster --glusterd-sock=$(cl_gd_dir 1)/glusterd/gd.sock \
+	--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
+	bail "peer not in cluster"
+cl_cli 1 volume create $VOL replica 2 "127.1.1.1:$(cl_gd_dir 1)/bricks/b" \
+	"127.1.1.2:$(cl_gd_dir 2)/bricks/b" force >/dev/null ||
+	bail "volume create failed"
+# md-cache, upcalls and their 600 s timeouts.
+cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
+	bail "group metadata-cache failed"
+cl_cli 1 volume start $VOL >/dev/null || bail "volume start failed"
+
+cl_mount mntA $VOL || bail "mount A failed"
+cl_mount mntB $VOL || bail "mount B failed"
+A=$CL_B/mntA
+B=$CL_B/mntB
+CONN=$(cl_conn mntA)
+PINS=/sys/fs/bpf/extfuse/$CONN
+LOGA=$CL_B/log-mntA.log
+diag "mount A is FUSE connection $CONN"
+
+mkdir "$A/d" && echo hello >"$A/d/f1" && echo world >"$A/d/f2" &&
+	echo more >"$A/d/f3" && mkdir "$A/d/sub" || bail "cannot populate"
+
+graph_has_extfuse() { # MOUNT-NAME
+	local pid=$(cat "$CL_B/$1.pid") dump
+	kill -USR1 "$pid" || return 1
+	sleep 1
+	dump=$(ls -t /var/run/gluster/glusterdump."$pid".dump.* 2>/dev/null |
+		head -n 1)
+	[ -n "$dump" ] || return 1
+	cp "$dump" "$CL_B/last-dump"
+	grep -q '^\[xlator.performance.extfuse.priv\]' "$dump"
+}
+
+# --- 1. one volume set inserts the translator into the live graph ------
+gen0=$(grep -c 'performance/extfuse' \
+	"$(cl_gd_dir 1)/glusterd/vols/$VOL/$VOL.tcp-fuse.vol")
+is "$gen0" 0 "the client volfile has no extfuse before the option"
+cl_set 1 volume set $VOL user.extfuse on >/dev/null
+ok $? "volume set $VOL user.extfuse on"
+cl_wait 30 grep -q 'type performance/extfuse' \
+	"$(cl_gd_dir 1)/glusterd/vols/$VOL/$VOL.tcp-fuse.vol"
+ok $? "the hook's regeneration put the translator into the FUSE volfile"
+cl_wait 30 grep -q 'type performance/extfuse' \
+	"$(cl_gd_dir 2)/glusterd/vols/$VOL/trusted-$VOL.tcp-fuse.vol"
+ok $? "and into the trusted FUSE volfile of the other node"
+# The client switches graphs on its next request.
+cl_wait 30 sh -c "ls '$A' >/dev/null && test -d '$PINS'"
+ok $? "the live client loaded it and pinned its maps under $PINS"
+cl_wait 10 grep -q 'maps of connection '"$CONN"' pinned' "$LOGA"
+ok $? "client log reports the maps"
+if [ -e /dev/extfuse ]; then
+	cl_wait 10 grep -q 'extension attached to FUSE connection' "$LOGA"
+	ok $? "client log reports the extension attached"
+else
+	cl_wait 10 grep -q 'kernel module is not loaded' "$LOGA"
+	ok $? "client log warns that the kernel module is missing"
+	is "$(grep -c 'kernel module is not loaded' "$LOGA")" 1 \
+		"and only once"
+fi
+graph_has_extfuse mntA
+ok $? "statedump of the live graph has the extfuse section"
+
+# --- 2. lookups, stats and listings are mirrored -----------------------
+sleep 1.2 # the kernel's 1 s caches expire: requests reach the client
+stat "$A/d" "$A/d/f1" "$A/d/f2" "$A/d/f3" "$A/d/sub" >/dev/null
+ls -l "$A/d" >/dev/null
+for f in d d/f1 d/f2 d/f3 d/sub; do
+	out=$("$DUMP" compare "$CONN" "$A" "$f")
+	rc=$?
+	ok $rc "map attributes of $f equal stat(2) field by field"
+	[ $rc = 0 ] || diag "$out"
+done
+DIR=$("$DUMP" resolve "$CONN" d)
+F1=$("$DUMP" resolve "$CONN" d/f1)
+F2=$("$DUMP" resolve "$CONN" d/f2)
+F3=$("$DUMP" resolve "$CONN" d/f3)
+[ -n "$DIR" ] && [ -n "$F1" ] && [ -n "$F2" ] && [ -n "$F3" ]
+ok $? "entries root/d and d/f1..f3 are published"
+cl_wait 5 "$DUMP" has-dir "$CONN" "$DIR"
+ok $? "the listing of d is published"
+if [ -x "${EXTFUSECTL:-}" ]; then
+	"$EXTFUSECTL" dump "$CONN" >"$CL_B/ctl-dump" 2>&1
+	rc=$?
+	grep -q f2 "$CL_B/ctl-dump" && [ $rc = 0 ]
+	ok $? "extfusectl dump $CONN shows the mirrored names"
+fi
+stat "$A/d/nothere" >/dev/null 2>&1
+"$DUMP" entries "$CONN" | grep -q "^$DIR nothere 0 1\$"
+ok $? "a negative entry is published for a missing name"
+
+# --- 3. changes elsewhere: upcalls delete what went stale --------------
+# chmod through the second mount: the attributes of f1 go.
+sleep 1.2
+stat "$A/d/f1" >/dev/null
+"$DUMP" has-attr "$CONN" "$F1"
+ok $? "f1 has attributes before the remote chmod"
+chmod 600 "$B/d/f1"
+cl_wait 5 sh -c "! '$DUMP' has-attr '$CONN' '$F1'"
+ok $? "the chmod upcall deleted the attributes of f1"
+is "$(stat -c %a "$A/d/f1")" 600 "first stat on A after the remote chmod sees 600"
+
+# truncate through libgfapi.
+sleep 1.2
+stat "$A/d/f2" >/dev/null
+"$DUMP" has-attr "$CONN" "$F2"
+ok $? "f2 has attributes before the gfapi truncate"
+"$GFAPI" 127.1.1.2 $VOL "$CL_B/gfapi.log" truncate /d/f2 1234
+ok $? "gfapi truncate"
+cl_wait 5 sh -c "! '$DUMP' has-attr '$CONN' '$F2'"
+ok $? "the truncate upcall deleted the attributes of f2"
+is "$(stat -c %s "$A/d/f2")" 1234 "first stat on A after the gfapi truncate sees the new size"
+
+# rename through the second mount: the old name goes, at once, also
+# from the kernel's dentry cache (FUSE_NOTIFY_INVAL_ENTRY).
+sleep 1.2
+stat "$A/d/f3" >/dev/null
+"$DUMP" has-entry "$CONN" "$DIR" f3
+ok $? "entry d/f3 published before the remote rename"
+mv "$B/d/f3" "$B/d/f3b"
+cl_wait 5 sh -c "! '$DUMP' has-entry '$CONN' '$DIR' f3"
+ok $? "the rename upcall deleted entry d/f3"
+"$DUMP" has-dir "$CONN" "$DIR"
+[ $? != 0 ]
+ok $? "and the listing of d"
+stat "$A/d/f3" >/dev/null 2>&1
+[ $? != 0 ]
+ok $? "first stat of the old name on A fails at once"
+[ "$(stat -c %s "$A/d/f3b" 2>/dev/null)" = 5 ]
+ok $? "the new name is there"
+
+# unlink through libgfapi.
+sleep 1.2
+stat "$A/d/f1" >/dev/null
+"$DUMP" has-entry "$CONN" "$DIR" f1
+ok $? "entry d/f1 published before the gfapi unlink"
+"$GFAPI" 127.1.1.1 $VOL "$CL_B/gfapi.log" unlink /d/f1
+ok $? "gfapi unlink"
+cl_wait 5 sh -c "! '$DUMP' has-entry '$CONN' '$DIR' f1"
+ok $? "the unlink upcall deleted entry d/f1"
+stat "$A/d/f1" >/dev/null 2>&1
+[ $? != 0 ]
+ok $? "first stat of the unlinked name on A fails at once"
+
+# create through libgfapi, where A had looked and found nothing.
+sleep 1.2
+stat "$A/d/new" >/dev/null 2>&1
+stat "$A/d" >/dev/null
+"$DUMP" has-attr "$CONN" "$DIR"
+ok $? "d has attributes before the gfapi create"
+"$GFAPI" 127.1.1.2 $VOL "$CL_B/gfapi.log" create /d/new
+ok $? "gfapi create"
+cl_wait 5 sh -c "! '$DUMP' has-attr '$CONN' '$DIR'"
+ok $? "the create upcall on the parent deleted the attributes of d"
+stat "$A/d/new" >/dev/null 2>&1
+ok $? "first stat on A after the gfapi create finds the new file"
+
+# --- 4. statedump counters --------------------------------------------
+sleep 2 # the sweeper unpins the nodes whose names went
+graph_has_extfuse mntA
+ok $? "statedump taken"
+for k in published_attrs published_entries published_negatives \
+	published_dirs invalidations upcalls kernel_entry_notifications \
+	pins unpins; do
+	v=$(sed -n "/^\[xlator.performance.extfuse.priv\]/,/^\[/s/^$k=//p" \
+		"$CL_B/last-dump" | head -n 1)
+	[ -n "$v" ] && [ "$v" -gt 0 ]
+	ok $? "statedump counter $k is positive ($v)"
+done
+
+v=$(sed -n '/^\[xlator.performance.extfuse.priv\]/,/^\[/s/^errors=//p' \
+	"$CL_B/last-dump" | head -n 1)
+is "$v" 0 "statedump counter errors is 0"
+
+# --- 5. options, reconfigured live through user.extfuse.<option> ------
+count() { "$DUMP" "$1" "$CONN" | wc -l; }
+cl_set 1 volume set $VOL user.extfuse.negative-cache off >/dev/null
+ok $? "volume set user.extfuse.negative-cache off"
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option negative-cache using set value off' '$LOGA'"
+ok $? "the client reconfigured negative-cache live"
+sleep 1.2
+stat "$A/d/absent1" >/dev/null 2>&1
+"$DUMP" entries "$CONN" | grep -q "^$DIR absent1 "
+[ $? != 0 ]
+ok $? "no negative entry is published with negative-cache off"
+cl_set 1 volume set $VOL user.extfuse.enable off >/dev/null
+cl_wait 30 sh -c "ls '$A' >/dev/null; [ \$('$DUMP' attrs '$CONN' | wc -l) = 0 ]"
+ok $? "enable off empties the maps"
+sleep 1.2
+stat "$A/d" "$A/d/f2" >/dev/null
+is "$(count attrs)" 0 "and nothing is published while disabled"
+cl_set 1 volume set $VOL user.extfuse.enable on >/dev/null
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option enable using set value on' '$LOGA'"
+sleep 1.2
+stat "$A/d/f2" >/dev/null
+[ "$(count attrs)" -gt 0 ]
+ok $? "enable on publishes again"
+
+# --- 6. a graph switch (readdir-ahead joins the graph) -----------------
+cl_set 1 volume set $VOL performance.readdir-ahead on >/dev/null
+ok $? "volume set performance.readdir-ahead on"
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'taking over the maps of connection $CONN' '$LOGA'"
+ok $? "the new graph's translator took the maps over"
+sleep 1.2
+stat "$A/d" "$A/d/f2" >/dev/null
+ls -l "$A/d" >/dev/null
+cl_wait 5 "$DUMP" has-dir "$CONN" "$("$DUMP" resolve "$CONN" d)"
+ok $? "listings read through readdir-ahead are published"
+out=$("$DUMP" compare "$CONN" "$A" d/f2)
+rc=$?
+ok $rc "and attributes still equal stat(2) after the switch"
+[ $rc = 0 ] || diag "$out"
+DIR=$("$DUMP" resolve "$CONN" d)
+
+# --- 7. without cache-invalidation the expiry is capped ---------------
+cl_set 1 volume set $VOL features.cache-invalidation off >/dev/null
+ok $? "volume set features.cache-invalidation off"
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'features.cache-invalidation is off' '$LOGA'"
+ok $? "the client logs that it caps expiry at md-cache-timeout"
+cl_set 1 volume set $VOL features.cache-invalidation on >/dev/null
+
+# --- 8. volume set off removes it -------------------------------------
+cl_set 1 volume set $VOL user.extfuse off >/dev/null
+ok $? "volume set $VOL user.extfuse off"
+cl_wait 30 sh -c "! grep -q 'type performance/extfuse' \
+	'$(cl_gd_dir 1)/glusterd/vols/$VOL/$VOL.tcp-fuse.vol'"
+ok $? "the translator left the FUSE volfile"
+cl_wait 30 sh -c "ls '$A' >/dev/null; ! test -d '$PINS'"
+ok $? "the client removed its maps"
+! graph_has_extfuse mntA
+ok $? "the live graph no longer has the translator"
+stat "$A/d/f2" >/dev/null
+ok $? "the mount keeps working"
+
+# --- 9. no CRITICAL line, pins gone at unmount ------------------------
+cl_set 1 volume set $VOL user.extfuse on >/dev/null
+cl_wait 30 sh -c "ls '$A' >/dev/null && test -d '$PINS'"
+ok $? "enabled again"
+umount "$A"
+cl_wait 20 sh -c "! kill -0 $(cat "$CL_B/mntA.pid") 2>/dev/null"
+ok $? "client A exited on unmount"
+test ! -e "$PINS"
+ok $? "its pins are gone"
+crit=$(cat "$LOGA" "$CL_B/log-mntB.log" | grep -c '\] C \[')
+is "$crit" 0 "client logs have no CRITICAL line"
+errs=$(cat "$LOGA" "$CL_B/log-mntB.log" | grep '\] E \[' | grep -c extfuse)
+is "$errs" 0 "client logs have no error from extfuse"
+
+tap_done

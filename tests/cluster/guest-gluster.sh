@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest (see vm-gluster.test): performance/extfuse with the real kernel
+# module.  Two glusterds, replica 2 on ramdisks, two FUSE mounts; after one
+# volume set the kernel answers stat(2) from the maps with the daemon's own
+# attributes; changes made through the other mount are seen at once; the
+# FUSE lookup counts stay balanced (no CRITICAL line) through unmount.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/cluster/lib.sh"
+
+DUMP=$top_builddir/tests/cluster/efx-dump
+VOL=gv0
+CL_B=$(mktemp -d /tmp/extfuse-gluster.XXXXXX) || bail "mktemp"
+cl_snapshot_system
+trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
+export LD_LIBRARY_PATH=$top_builddir/client/.libs
+
+# The guest's root is a throw-away overlay: install where glusterd looks.
+ip link set lo up || bail "no loopback"
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+xd=$(glusterfs --print-xlatordir)
+install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" "$xd/performance/" &&
+	mkdir -p "$xd/../filter" &&
+	install -m 0755 "$top_srcdir/xlator/extfuse-filter" "$xd/../filter/" ||
+	bail "cannot install the translator"
+# glusterd runs the Python gsyncd many times at start: far too slow here.
+printf '#!/bin/sh\n[ "$1" = --version ] && echo "gsyncd.py 4.0.0"\nexit 0\n' \
+	>"$(dirname "$(dirname "$xd")")/gsyncd" || bail "gsyncd stub"
+# Bricks need user xattrs: ext4 on ramdisks.
+modprobe brd rd_nr=2 rd_size=262144 && modprobe -a crc32c_generic ext4 ||
+	bail "no ramdisks"
+for i in 1 2; do
+	mkdir -p "$CL_B/n$i/bricks"
+	mkfs.ext4 -q -F "/dev/ram$((i - 1))" &&
+		mount "/dev/ram$((i - 1))" "$CL_B/n$i/bricks" || bail "brick fs"
+done
+
+insmod "$EXTFUSE_KO" || bail "insmod extfuse.ko"
+cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" || bail "glusterd"
+cl_cli 1 peer probe 127.1.1.2 >/dev/null || bail "peer probe"
+cl_wait 60 sh -c "gluster --glusterd-sock=$CL_B/n1/glusterd/gd.sock \
+	--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
+	bail "peer not in cluster"
+cl_set 1 volume create $VOL replica 2 "127.1.1.1:$CL_B/n1/bricks/b" \
+	"127.1.1.2:$CL_B/n2/bricks/b" force >/dev/null || bail "volume create"
+cl_set 1 volume set $VOL group metadata-cache >/dev/null || bail "group"
+cl_set 1 volume start $VOL >/dev/null || bail "volume start"
+cl_mount mntA $VOL || bail "mount A"
+cl_mount mntB $VOL || bail "mount B"
+A=$CL_B/mntA
+B=$CL_B/mntB
+CONN=$(cl_conn mntA)
+LOGA=$CL_B/log-mntA.log
+
+cl_set 1 volume set $VOL user.extfuse on >/dev/null
+ok $? "volume set $VOL user.extfuse on"
+cl_wait 60 sh -c "ls '$A' >/dev/null; grep -q 'extension attached to FUSE connection $CONN' '$LOGA'"
+ok $? "the client attached the extension to its own connection"
+
+mkdir "$A/d" || bail "mkdir"
+for i in $(seq 20); do echo "file $i" >"$A/d/f$i"; done
+# Names, not a glob: a READDIRPLUS would refresh the kernel's dentries.
+sheet() {
+	(cd "$A/d" && stat -c '%n %i %f %h %u %g %s %b %o %X %Y %Z' \
+		$(seq -f 'f%g' 20))
+}
+sheet >"$CL_B/cold"
+sleep 1.3 # past the kernel's own timeouts
+sheet >/dev/null
+sleep 1.3
+h0=$("$DUMP" hits "$CONN")
+sheet >"$CL_B/warm"
+h1=$("$DUMP" hits "$CONN")
+[ $((h1 - h0)) -ge 20 ]
+rc=$?
+ok $rc "warm stats of 20 files were answered in the kernel ($((h1 - h0)) hits)"
+[ $rc = 0 ] || diag "$("$top_builddir/client/extfusectl" stats "$CONN" 2>&1)"
+cmp -s "$CL_B/cold" "$CL_B/warm"
+rc=$?
+ok $rc "with the daemon's attributes, byte for byte"
+[ $rc = 0 ] || diag "$(diff "$CL_B/cold" "$CL_B/warm")"
+
+chmod 600 "$B/d/f1"
+cl_wait 10 sh -c "! '$DUMP' has-attr '$CONN' \$('$DUMP' resolve '$CONN' d/f1)"
+is "$(stat -c %a "$A/d/f1")" 600 "first stat on A after a chmod on B sees it"
+rm "$B/d/f2"
+cl_wait 10 sh -c "! '$DUMP' has-entry '$CONN' \$('$DUMP' resolve '$CONN' d) f2"
+stat "$A/d/f2" >/dev/null 2>&1
+[ $? != 0 ]
+ok $? "a name removed on B is gone from A at once"
+mv "$B/d/f3" "$B/d/f3b"
+cl_wait 10 sh -c "! '$DUMP' has-entry '$CONN' \$('$DUMP' resolve '$CONN' d) f3"
+stat "$A/d/f3" >/dev/null 2>&1
+[ $? != 0 ]
+ok $? "a name renamed on B is gone from A at once"
+
+echo 2 >/proc/sys/vm/drop_caches
+sheet >/dev/null
+umount "$A"
+cl_wait 30 sh -c "! kill -0 $(cat "$CL_B/mntA.pid") 2>/dev/null"
+ok $? "client A exited on unmount"
+test ! -e "/sys/fs/bpf/extfuse/$CONN"
+ok $? "its pins are gone"
+is "$(grep -c '\] C \[' "$LOGA")" 0 "no CRITICAL line (FUSE lookup counts balanced)"
+tap_done

@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: GPL-2.0
+# A throw-away Gluster cluster on loopback addresses 127.1.1.N: glusterds
+# with private working directories, bricks and mounts under one mktemp
+# directory.  cl_teardown (run it from an EXIT trap) stops everything by
+# pid file and puts the system back as it was: the translator and filter
+# installed for the test are removed (or the previous ones restored), and
+# what Gluster writes to fixed system paths is deleted.
+
+CL_B=
+CL_NODES=0
+CL_XLATOR_DST=
+CL_FILTER_DST=
+CL_FILTER_DIR_MADE=
+CL_SYS_DIRS="/var/run/gluster /var/lib/glusterd"
+CL_CONNS=
+
+cl_skip_unless_possible() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root (glusterd, FUSE mounts, bpffs)"
+	for p in glusterd gluster glusterfs mountpoint; do
+		command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
+	done
+	[ -c /dev/fuse ] || skip_all "no /dev/fuse"
+	mountpoint -q /sys/fs/bpf || skip_all "bpffs is not mounted on /sys/fs/bpf"
+	ip -4 addr show lo 2>/dev/null | grep -q '127\.' ||
+		skip_all "no loopback interface"
+}
+
+# Remember what the fixed system paths hold, to remove only what we add.
+cl_snapshot_system() {
+	local d
+	for d in $CL_SYS_DIRS; do
+		if [ -d "$d" ]; then
+			ls -A "$d" >"$CL_B/sys.$(echo "$d" | tr / _)"
+		fi
+	done
+}
+
+cl_restore_system() {
+	local d f snap
+	for d in $CL_SYS_DIRS; do
+		snap=$CL_B/sys.$(echo "$d" | tr / _)
+		[ -d "$d" ] || continue
+		if [ ! -f "$snap" ]; then
+			rm -rf "$d"
+			continue
+		fi
+		ls -A "$d" | while read -r f; do
+			grep -qxF "$f" "$snap" || rm -rf "${d:?}/$f"
+		done
+	done
+}
+
+# cl_install FILE DEST: install FILE, keeping what was there.
+cl_install() {
+	if [ -e "$2" ]; then
+		cp -a "$2" "$CL_B/saved.$(basename "$2")" || return 1
+	fi
+	install -m 0755 "$1" "$2"
+}
+
+cl_uninstall() {
+	local saved=$CL_B/saved.$(basename "$1")
+	if [ -e "$saved" ]; then
+		cp -a "$saved" "$1"
+	else
+		rm -f "$1"
+	fi
+}
+
+# The translator goes where glusterd's volfiles name it; the filter into
+# the directory glusterd runs filters from.
+cl_install_extfuse() { # XLATOR_SO FILTER
+	local xd
+	xd=$(glusterfs --print-xlatordir) || return 1
+	[ -d "$xd/performance" ] || return 1
+	CL_XLATOR_DST=$xd/performance/extfuse.so
+	cl_install "$1" "$CL_XLATOR_DST" || return 1
+	if [ ! -d "$xd/../filter" ]; then
+		mkdir "$xd/../filter" || return 1
+		CL_FILTER_DIR_MADE=$(cd "$xd/../filter" && pwd)
+	fi
+	CL_FILTER_DST=$(cd "$xd/../filter" && pwd)/extfuse-filter
+	cl_install "$2" "$CL_FILTER_DST"
+}
+
+cl_gd_dir() { echo "$CL_B/n$1"; }
+
+cl_cli() { # NODE ARGS...
+	local b
+	b=$(cl_gd_dir "$1")
+	shift
+	gluster --mode=script --glusterd-sock="$b/glusterd/gd.sock" \
+		--log-file="$b/log/cli.log" "$@"
+}
+
+# cl_set NODE ARGS...: a volume command that waits its turn: glusterd
+# refuses it while another transaction (such as the hook's) holds the lock.
+cl_set() {
+	local end=$(($(date +%s) + 30)) out
+	while :; do
+		out=$(cl_cli "$@" 2>&1) && return 0
+		case "$out" in
+		*"Another transaction"* | *"Locking failed"*) ;;
+		*)
+			echo "$out" >&2
+			return 1
+			;;
+		esac
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.5
+	done
+}
+
+cl_start_glusterds() { # N HOOK
+	local i b
+	CL_NODES=$1
+	for i in $(seq 1 "$1"); do
+		b=$(cl_gd_dir "$i")
+		mkdir -p "$b/glusterd/hooks/1/set/post" \
+			"$b/glusterd/hooks/1/reset/post" "$b/run/gluster" \
+			"$b/log" "$b/bricks"
+		[ -d /var/lib/glusterd/groups ] &&
+			cp -a /var/lib/glusterd/groups "$b/glusterd/"
+		install -m 0755 "$2" "$b/glusterd/hooks/1/set/post/"
+		install -m 0755 "$2" "$b/glusterd/hooks/1/reset/post/"
+		glusterd \
+			--xlator-option "management.working-directory=$b/glusterd" \
+			--xlator-option "management.transport.socket.bind-address=127.1.1.$i" \
+			--xlator-option "management.run-directory=$b/run/gluster" \
+			--xlator-option "management.glusterd-sockfile=$b/glusterd/gd.sock" \
+			--xlator-option "management.logging-directory=$b/log" \
+			--log-file="$b/log/glusterd.log" \
+			--pid-file="$b/glusterd.pid" || return 1
+	done
+	for i in $(seq 1 "$1"); do
+		cl_wait 30 cl_cli "$i" volume list || return 1
+	done
+}
+
+# cl_wait SECONDS COMMAND...: poll until COMMAND succeeds.
+cl_wait() {
+	local end=$(($(date +%s) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+cl_mount() { # NAME VOLUME
+	local m=$CL_B/$1
+	mkdir -p "$m"
+	glusterfs --volfile-server=127.1.1.1 --volfile-id="$2" \
+		--log-file="$CL_B/log-$1.log" --pid-file="$CL_B/$1.pid" "$m" ||
+		return 1
+	cl_wait 20 mountpoint -q "$m" || return 1
+	cl_wait 20 stat "$m/." || return 1
+	CL_CONNS="$CL_CONNS $(cl_conn "$1")"
+}
+
+# The FUSE connection number of a mount (minor of st_dev).
+cl_conn() { mountpoint -d "$CL_B/$1" | cut -d: -f2; }
+
+cl_pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+cl_kill_pidfile() {
+	local pid
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || return 0
+	cl_wait 10 sh -c "! kill -0 $pid 2>/dev/null" ||
+		kill -9 "$pid" 2>/dev/null
+}
+
+cl_teardown() {
+	local m i b f c
+	[ -n "$CL_B" ] && [ -d "$CL_B" ] || return 0
+	# A dead client leaves a mount that stat() cannot see: use the table.
+	awk -v b="$CL_B/" 'index($2, b) == 1 { print $2 }' /proc/mounts |
+		while read -r m; do
+			umount "$m" 2>/dev/null || umount -l "$m"
+		done
+	if [ -n "${EXTFUSE_TEST_KEEP:-}" ]; then
+		mkdir -p "$EXTFUSE_TEST_KEEP" &&
+			find "$CL_B" -name '*.log' -exec cp --backup=numbered \
+				-t "$EXTFUSE_TEST_KEEP" {} + 2>/dev/null
+	fi
+	for f in "$CL_B"/mnt*.pid; do
+		[ -f "$f" ] && cl_kill_pidfile "$f"
+	done
+	if [ "$CL_NODES" -gt 0 ] && cl_pid_alive "$(cl_gd_dir 1)/glusterd.pid"; then
+		for v in $(cl_cli 1 volume list 2>/dev/null); do
+			timeout 60 gluster --mode=script \
+				--glusterd-sock="$(cl_gd_dir 1)/glusterd/gd.sock" \
+				--log-file="$CL_B/teardown-cli.log" \
+				volume stop "$v" force >/dev/null 2>&1
+		done
+	fi
+	# Bricks, self-heal daemons, glusterds: every pid file we caused.
+	find "$CL_B" -name '*.pid' ! -name 'mnt*.pid' ! -name glusterd.pid \
+		2>/dev/null | while read -r f; do cl_kill_pidfile "$f"; done
+	for i in $(seq 1 "$CL_NODES"); do
+		cl_kill_pidfile "$(cl_gd_dir "$i")/glusterd.pid"
+	done
+	for c in $CL_CONNS; do
+		[ -n "$c" ] && rm -rf "/sys/fs/bpf/extfuse/$c"
+	done
+	rmdir /sys/fs/bpf/extfuse 2>/dev/null
+	[ -n "$CL_XLATOR_DST" ] && cl_uninstall "$CL_XLATOR_DST"
+	[ -n "$CL_FILTER_DST" ] && cl_uninstall "$CL_FILTER_DST"
+	[ -n "$CL_FILTER_DIR_MADE" ] && rmdir "$CL_FILTER_DIR_MADE" 2>/dev/null
+	cl_restore_system
+	rm -rf "$CL_B"
+}

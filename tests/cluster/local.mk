@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0
+# performance/extfuse on real glusterds: on this host (the daemon side,
+# maps and upcalls) and in the QEMU guest with the kernel module.
+check_PROGRAMS += cluster/efx-dump cluster/gfapi-ops
+cluster_efx_dump_SOURCES = cluster/efx-dump.c
+cluster_efx_dump_LDADD = $(top_builddir)/client/libextfuse.la $(LIBBPF_LIBS)
+cluster_gfapi_ops_SOURCES = cluster/gfapi-ops.c
+cluster_gfapi_ops_CFLAGS = $(AM_CFLAGS) $(GFAPI_CFLAGS)
+cluster_gfapi_ops_LDADD = $(GFAPI_LIBS)
+
+TESTS += cluster/extfuse-cluster.sh cluster/vm-gluster.test cluster/compose.sh
+EXTRA_DIST += cluster/extfuse-cluster.sh cluster/vm-gluster.test \
+	cluster/guest-gluster.sh cluster/compose.sh cluster/lib.sh

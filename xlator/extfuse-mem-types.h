@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Memory accounting types of the performance/extfuse translator. */
+#ifndef EXTFUSE_MEM_TYPES_H
+#define EXTFUSE_MEM_TYPES_H
+
+#include <glusterfs/mem-types.h>
+
+enum gf_extfuse_mem_types {
+	gf_extfuse_mt_priv = gf_common_mt_end + 1,
+	gf_extfuse_mt_node,
+	gf_extfuse_mt_name,
+	gf_extfuse_mt_local,
+	gf_extfuse_mt_listing,
+	gf_extfuse_mt_end
+};
+
+#endif /* EXTFUSE_MEM_TYPES_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Message IDs of the performance/extfuse translator.  Gluster hands out
+ * segments of 1000 IDs to its own components; this out-of-tree translator
+ * takes a segment far above the last one Gluster defines.
+ */
+#ifndef EXTFUSE_MESSAGES_H
+#define EXTFUSE_MESSAGES_H
+
+#include <glusterfs/glfs-message-id.h>
+
+#define EXTFUSE_MSGID_BASE (GLFS_MSGID_BASE + 900 * GLFS_MSGID_SEGMENT)
+
+enum extfuse_msgid {
+	EXTFUSE_MSG_INIT_FAILED = EXTFUSE_MSGID_BASE + 1,
+	EXTFUSE_MSG_NO_MEMORY,
+	EXTFUSE_MSG_CONFIG,
+	EXTFUSE_MSG_NO_INVALIDATION,
+	EXTFUSE_MSG_INO32,
+	EXTFUSE_MSG_MAPS_CREATED,
+	EXTFUSE_MSG_MAPS_FAILED,
+	EXTFUSE_MSG_NO_MODULE,
+	EXTFUSE_MSG_ATTACHED,
+	EXTFUSE_MSG_ATTACH_FAILED,
+	EXTFUSE_MSG_MOUNT_WAIT,
+	EXTFUSE_MSG_PUBLISH_FAILED,
+	EXTFUSE_MSG_INVALIDATE_FAILED,
+	EXTFUSE_MSG_RELEASE_FAILED,
+	EXTFUSE_MSG_GRAPH_SWITCH,
+	EXTFUSE_MSG_REMOVED,
+	EXTFUSE_MSG_LIBEXTFUSE,
+	EXTFUSE_MSG_UPCALL,
+};
+
+#endif /* EXTFUSE_MESSAGES_H */
