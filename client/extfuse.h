@@ -98,7 +98,9 @@ int extfuse_stamp(struct extfuse *ef, __u64 nodeid, struct extfuse_stamp *st);
  * Publishing.  expiry_ns is absolute CLOCK_MONOTONIC; st is the stamp of
  * the node (attrs) or of the parent directory (entries, listings) read
  * before the request.  A publish whose stamp is already out of date is
- * refused with -ESTALE, and stores nothing.
+ * refused with -ESTALE, and stores nothing.  A full map that holds only
+ * servable values refuses with -ENOSPC (expired and stale values are swept
+ * first).
  */
 int extfuse_publish_attr(struct extfuse *ef, __u64 nodeid,
 			 const struct fuse_attr *attr, __u32 flags,
@@ -142,9 +144,12 @@ int extfuse_flush(struct extfuse *ef);
 /*
  * Lifetime (docs/design.md).  extfuse_served() reads how many lookups of
  * nodeid the kernel answered and FORGET has not handed back.
- * extfuse_release_node() is called once the node is no longer published and
- * a grace period has passed: it fails with -EBUSY while the count is
- * non-zero, and otherwise drops the node's counter and version.
+ * extfuse_release_node() is called once the node is no longer published, a
+ * grace period has passed (extfuse_sync()) and no request on the node is
+ * in flight in the daemon: it fails with -EBUSY while the count is
+ * non-zero, and otherwise drops the node's counter, version, attributes
+ * and listings.  The version restarts at 0, which is safe only because no
+ * publish stamped before the release can still arrive.
  */
 int extfuse_served(struct extfuse *ef, __u64 nodeid, __u64 *count);
 int extfuse_release_node(struct extfuse *ef, __u64 nodeid);
@@ -154,6 +159,8 @@ int extfuse_read_stats(struct extfuse *ef,
 		       struct extfuse_stats stats[EXTFUSE_SOP_COUNT]);
 int extfuse_reset_stats(struct extfuse *ef);
 
+/* extfuse_set_config() also moves the epoch: everything published before
+ * it is no longer served (a timeout change included). */
 int extfuse_get_config(struct extfuse *ef, struct extfuse_config *cfg);
 int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg);
 
