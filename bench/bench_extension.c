@@ -62,13 +62,7 @@ static void prog_stats(__u64 *run_ns, __u64 *runs)
 static void req_init(struct extfuse_req *r, __u32 opcode, __u64 nodeid,
 		     const char *name)
 {
-	memset(r, 0, sizeof(*r));
-	r->magic = EXTFUSE_MAGIC;
-	r->abi_version = EXTFUSE_ABI_VERSION;
-	r->ctx_size = sizeof(*r);
-	r->opcode = opcode;
-	r->nodeid = nodeid;
-	r->uid = 0;
+	extfuse_req_init(r, opcode, nodeid);
 	r->size = EXTFUSE_DIRBUF_SIZE;
 	if (name) {
 		r->namelen = strlen(name);

@@ -826,20 +826,8 @@ int extfuse_handle(struct extfuse_req *ctx)
 		STAT_ADD(stats_of(EXTFUSE_SOP_MODIFY), invalidations, dropped);
 		ctx->verdict = EXTFUSE_VERDICT_ANSWER;
 		return dropped;
-	case FUSE_SETATTR:
-	case FUSE_WRITE:
-	case FUSE_FALLOCATE:
-	case FUSE_SETXATTR:
-	case FUSE_REMOVEXATTR:
-	case FUSE_CREATE:
-	case FUSE_MKNOD:
-	case FUSE_MKDIR:
-	case FUSE_SYMLINK:
-	case FUSE_UNLINK:
-	case FUSE_RMDIR:
-	case FUSE_LINK:
-	case FUSE_RENAME:
-	case FUSE_RENAME2:
+	}
+	if (extfuse_op_modifies(ctx->opcode)) {
 		/* Always sent on to the daemon; the drops happen first. */
 		dropped = handle_modify(ctx, cfg);
 		STAT_ADD(stats_of(EXTFUSE_SOP_MODIFY), invalidations, dropped);

@@ -104,6 +104,45 @@ struct extfuse_req {
 	} out;
 };
 
+/* Fill the header of a new context; every other field is zero. */
+static inline void extfuse_req_init(struct extfuse_req *req, __u32 opcode,
+				    __u64 nodeid)
+{
+	__builtin_memset(req, 0, sizeof(*req));
+	req->magic = EXTFUSE_MAGIC;
+	req->abi_version = EXTFUSE_ABI_VERSION;
+	req->ctx_size = sizeof(*req);
+	req->opcode = opcode;
+	req->nodeid = nodeid;
+}
+
+/*
+ * The requests that change metadata: the extension sees them before the
+ * daemon does, drops what they make wrong and bumps versions; they are
+ * always sent on to the daemon.
+ */
+static inline int extfuse_op_modifies(__u32 opcode)
+{
+	switch (opcode) {
+	case FUSE_SETATTR:
+	case FUSE_WRITE:
+	case FUSE_FALLOCATE:
+	case FUSE_SETXATTR:
+	case FUSE_REMOVEXATTR:
+	case FUSE_CREATE:
+	case FUSE_MKNOD:
+	case FUSE_MKDIR:
+	case FUSE_SYMLINK:
+	case FUSE_LINK:
+	case FUSE_UNLINK:
+	case FUSE_RMDIR:
+	case FUSE_RENAME:
+	case FUSE_RENAME2:
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- Maps ----------------------------------------------------------- */
 
 /*

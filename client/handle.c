@@ -261,12 +261,7 @@ static int check_map(int fd, enum ef_map m, const char *where, __u32 *max)
 
 void ef_req_init(struct extfuse_req *req, __u32 opcode, __u64 nodeid)
 {
-	memset(req, 0, sizeof(*req));
-	req->magic = EXTFUSE_MAGIC;
-	req->abi_version = EXTFUSE_ABI_VERSION;
-	req->ctx_size = sizeof(*req);
-	req->opcode = opcode;
-	req->nodeid = nodeid;
+	extfuse_req_init(req, opcode, nodeid);
 	req->now_ns = extfuse_now_ns();
 }
 

@@ -28,25 +28,11 @@ bool extfuse_opcode_hooked(u32 opcode)
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
 	case FUSE_FORGET:
-	case FUSE_SETATTR:
-	case FUSE_WRITE:
-	case FUSE_FALLOCATE:
-	case FUSE_SETXATTR:
-	case FUSE_REMOVEXATTR:
-	case FUSE_CREATE:
-	case FUSE_MKNOD:
-	case FUSE_MKDIR:
-	case FUSE_SYMLINK:
-	case FUSE_LINK:
-	case FUSE_UNLINK:
-	case FUSE_RMDIR:
-	case FUSE_RENAME:
-	case FUSE_RENAME2:
-	case FUSE_COPY_FILE_RANGE:
-	case FUSE_OPEN:
+	case FUSE_COPY_FILE_RANGE: /* shown as a WRITE */
+	case FUSE_OPEN: /* with O_TRUNC, shown as a SETATTR */
 		return true;
 	}
-	return false;
+	return extfuse_op_modifies(opcode);
 }
 
 /* The in argument i, if the request has one of at least min bytes. */

@@ -63,11 +63,7 @@ static void extfuse_ctx_creds(struct extfuse_req *ctx, struct fuse_conn *fc)
 /* Header and caller of a context; the request's own fields are the caller's. */
 void extfuse_ctx_init(struct extfuse_req *ctx, struct fuse_conn *fc, u32 op)
 {
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->magic = EXTFUSE_MAGIC;
-	ctx->abi_version = EXTFUSE_ABI_VERSION;
-	ctx->ctx_size = sizeof(*ctx);
-	ctx->opcode = op;
+	extfuse_req_init(ctx, op, 0);
 	ctx->verdict = EXTFUSE_VERDICT_PASS;
 	ctx->now_ns = ktime_get_ns();
 	if (fc)

@@ -34,12 +34,7 @@ static int map_fd(struct bpf_map *map)
 
 static void req_init(struct extfuse_req *r, __u32 opcode, __u64 nodeid)
 {
-	memset(r, 0, sizeof(*r));
-	r->magic = EXTFUSE_MAGIC;
-	r->abi_version = EXTFUSE_ABI_VERSION;
-	r->ctx_size = sizeof(*r);
-	r->opcode = opcode;
-	r->nodeid = nodeid;
+	extfuse_req_init(r, opcode, nodeid);
 	r->now_ns = NOW;
 	r->uid = 1000;
 	r->gid = 1000;

@@ -44,12 +44,7 @@ static int run(struct extfuse *ef, __u32 op, __u64 node, const char *name)
 	LIBBPF_OPTS(bpf_test_run_opts, o);
 	static struct extfuse_req req;
 
-	memset(&req, 0, sizeof(req));
-	req.magic = EXTFUSE_MAGIC;
-	req.abi_version = EXTFUSE_ABI_VERSION;
-	req.ctx_size = sizeof(req);
-	req.opcode = op;
-	req.nodeid = node;
+	extfuse_req_init(&req, op, node);
 	req.now_ns = extfuse_now_ns();
 	req.flags = EXTFUSE_REQ_CAP_SEARCH;
 	if (name) {

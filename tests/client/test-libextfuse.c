@@ -71,12 +71,7 @@ static int map_fd(struct extfuse *ef, const char *name)
 
 static void req_init(struct extfuse_req *req, __u32 op, __u64 nodeid)
 {
-	memset(req, 0, sizeof(*req));
-	req->magic = EXTFUSE_MAGIC;
-	req->abi_version = EXTFUSE_ABI_VERSION;
-	req->ctx_size = sizeof(*req);
-	req->opcode = op;
-	req->nodeid = nodeid;
+	extfuse_req_init(req, op, nodeid);
 	req->now_ns = extfuse_now_ns();
 	req->flags = EXTFUSE_REQ_CAP_SEARCH;
 }
