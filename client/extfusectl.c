@@ -345,6 +345,68 @@ static void json_stats(const struct extfuse_stats *s)
 	printf("}");
 }
 
+/*
+ * The module's counters of the FUSE connection named conn (connections
+ * are named by their number): 0, -ENOENT when it is not attached, or
+ * -ENODEV without the module.
+ */
+static int module_counters(const char *conn, struct extfuse_conn_info *info)
+{
+	unsigned long id;
+	char *end;
+	__u32 i;
+
+	if (!extfuse_module_loaded())
+		return -ENODEV;
+	errno = 0;
+	id = strtoul(conn, &end, 10);
+	if (errno || *end || end == conn)
+		return -ENOENT;
+	for (i = 0; extfuse_query(i, info) == 0; i++)
+		if (info->conn_id == id)
+			return 0;
+	return -ENOENT;
+}
+
+#define MODULE_FIELDS(X) \
+	X(seen) X(answered) X(forwarded) X(refused) X(forget_adjusted) \
+	X(forget_dropped)
+
+static void print_module(const char *conn, bool json)
+{
+	struct extfuse_conn_info info;
+	int err = module_counters(conn, &info);
+	const char *sep = "";
+
+	if (json) {
+		if (err) {
+			printf("null");
+			return;
+		}
+		printf("{");
+#define JSON(f)                                                            \
+	printf("%s\"" #f "\": %llu", sep, (unsigned long long)info.f); \
+	sep = ", ";
+		MODULE_FIELDS(JSON)
+#undef JSON
+		printf("}");
+		return;
+	}
+	if (err == -ENODEV) {
+		printf("module: not loaded\n");
+		return;
+	}
+	if (err) {
+		printf("module: connection not attached\n");
+		return;
+	}
+	printf("module:");
+#define TEXT(f) printf(" " #f " %llu", (unsigned long long)info.f);
+	MODULE_FIELDS(TEXT)
+#undef TEXT
+	printf("\n");
+}
+
 static void print_json(const char *conn,
 		       const struct extfuse_stats st[EXTFUSE_SOP_COUNT],
 		       const struct extfuse_stats *total)
@@ -360,6 +422,8 @@ static void print_json(const char *conn,
 	}
 	printf("  },\n  \"total\": ");
 	json_stats(total);
+	printf(",\n  \"module\": ");
+	print_module(conn, true);
 	printf("\n}\n");
 }
 
@@ -387,6 +451,7 @@ static void print_table(const char *conn,
 	for (op = 0; op < EXTFUSE_SOP_COUNT; op++)
 		table_row(op_names[op], &st[op]);
 	table_row("total", total);
+	print_module(conn, false);
 }
 
 static int cmd_stats(struct ctl *ctl, int argc, char **argv)

@@ -72,6 +72,8 @@ is "$(awk '$1 == "lookup" { print $2 "/" $3 }' "$tmp/out")" "1/1" \
 	"stats: lookup hits/misses"
 is "$(awk '$1 == "getattr" { print $2 "/" $3 }' "$tmp/out")" "1/1" \
 	"stats: getattr hits/misses"
+has "module: not loaded" out
+ok $? "stats: the module's counters are missing, and it says why"
 
 run stats --json
 expect 0 "stats --json"
@@ -82,8 +84,9 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 o = d["ops"]
 print(d["connection"], o["lookup"]["hits"], o["getattr"]["misses"],
-      d["total"]["hits"], len(o))' "$tmp/out")
-is "$got" "c1 1 1 2 7" "stats --json: connection, counters, totals, 7 ops"
+      d["total"]["hits"], len(o), d["module"])' "$tmp/out")
+is "$got" "c1 1 1 2 7 None" \
+	"stats --json: connection, counters, totals, 7 ops, no module"
 run stats c1 --json
 expect 0 "stats CONN --json"
 python3 -m json.tool "$tmp/out" >/dev/null 2>&1

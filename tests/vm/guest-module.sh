@@ -33,6 +33,12 @@ ok $? "500 forced fstat calls succeed"
 is "$(( $(stat_get a getattr) - g0 ))" 0 "forced GETATTRs answered in the kernel: 0 reach the daemon"
 ok "$(( $(mod_get answered) - a0 >= 500 ? 0 : 1 ))" "module counted >= 500 answers"
 is "$(stat -c %s "$M/f")" 6 "size served right"
+"$top_builddir/client/extfusectl" stats "$conn" > "$W/stats"
+answered=$(awk '$1 == "module:" { for (i = 2; i < NF; i++) if ($i == "answered") print $(i + 1) }' "$W/stats")
+ok $(( ${answered:-0} >= 500 ? 0 : 1 )) "extfusectl stats shows the module's answers ($answered)"
+"$top_builddir/client/extfusectl" stats --json "$conn" |
+	python3 -c 'import json, sys; m = json.load(sys.stdin)["module"]; sys.exit(not (m and m["answered"] >= 500 and m["seen"] >= m["answered"]))'
+ok $? "extfusectl stats --json has the module's counters"
 
 is "$(ctl a detach)" "ok 0" "detach"
 is "$("$VMTOOL" query | wc -l)" 0 "no attachment after detach"
