@@ -147,6 +147,7 @@ static struct {
 	xlator_t *owner;
 	char conn_id[16];
 	bool attached;
+	bool exiting; /* the process is in exit(): create nothing more */
 	bool warned_no_module; /* one warning per process, not per graph */
 } efx_conn = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -1690,6 +1691,10 @@ static int efx_open_maps(xlator_t *this, unsigned int conn)
 	snprintf(id, sizeof(id), "%u", conn);
 	opts.max_entries = priv->max_entries;
 	pthread_mutex_lock(&efx_conn.lock);
+	if (__atomic_load_n(&efx_conn.exiting, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_unlock(&efx_conn.lock);
+		return -ESHUTDOWN;
+	}
 	if (efx_conn.ef && !strcmp(efx_conn.conn_id, id)) {
 		/* A graph switch: what the old graph published is gone. */
 		ef = efx_conn.ef;
@@ -1703,6 +1708,13 @@ static int efx_open_maps(xlator_t *this, unsigned int conn)
 			/* Left over by a client of an earlier mount. */
 			extfuse_remove(id, NULL);
 			ret = extfuse_create(id, &opts, &ef);
+		}
+		if (ret == 0 &&
+		    __atomic_load_n(&efx_conn.exiting, __ATOMIC_SEQ_CST)) {
+			/* exit() began while the pins were being made. */
+			extfuse_remove(id, NULL);
+			pthread_mutex_unlock(&efx_conn.lock);
+			return -ESHUTDOWN;
 		}
 		if (ret < 0) {
 			pthread_mutex_unlock(&efx_conn.lock);
@@ -1816,8 +1828,23 @@ static bool efx_conn_remove(xlator_t *this)
 static void efx_sweep(xlator_t *this);
 
 /*
- * The active graph no longer holds this instance and no newer instance
- * took the maps over (extfuse was turned off): delete every entry, unpin
+ * A graph newer than ours is active.  init() runs before the graph it
+ * belongs to becomes ctx->active (and after a switch the mount exists
+ * already), so "not the active graph" alone also describes a graph still
+ * being built, which must not remove the maps it just took over.  Graph
+ * ids only grow.
+ */
+static bool efx_superseded(xlator_t *this)
+{
+	glusterfs_graph_t *active = __atomic_load_n(&this->ctx->active,
+						    __ATOMIC_ACQUIRE);
+
+	return active && this->graph && active->id > this->graph->id;
+}
+
+/*
+ * A newer graph is active and no instance of it took the maps over
+ * (extfuse was turned off): delete every entry, unpin
  * what the kernel does not hold, and remove the maps.  A node the kernel
  * still holds through kernel-served lookups stays pinned for the life of
  * the process: freeing it would let a later request name a freed inode.
@@ -1830,7 +1857,7 @@ static void efx_retire(xlator_t *this)
 	unsigned int kept = 0;
 
 	if (__atomic_load_n(&efx_conn.owner, __ATOMIC_ACQUIRE) != this ||
-	    !this->ctx->active || this->ctx->active == this->graph)
+	    !efx_superseded(this))
 		return;
 	pthread_mutex_lock(&priv->lock);
 	list_for_each_entry (node, &priv->pinned, plist)
@@ -1958,11 +1985,29 @@ static void *efx_thread(void *arg)
 	return NULL;
 }
 
-/* glusterfs leaves through exit() on unmount, without fini. */
+/*
+ * glusterfs leaves through exit() on unmount, without fini, while the
+ * threads of every graph still run: one of them may be creating the pins
+ * right now (the directory appears before the maps are complete), for a
+ * graph that never became active.  Stop new creations, then wait for the
+ * one in progress, which holds the lock, so that whatever it pinned is
+ * removed here or by itself.  The wait is bounded: exit must not hang on
+ * a thread stuck in a FUSE request.
+ */
 static void __attribute__((destructor)) efx_at_exit(void)
 {
-	if (efx_conn.ef)
+	struct timespec ts;
+	bool locked;
+
+	__atomic_store_n(&efx_conn.exiting, true, __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	locked = pthread_mutex_timedlock(&efx_conn.lock, &ts) == 0;
+	if (efx_conn.ef && efx_conn.conn_id[0])
 		extfuse_remove(efx_conn.conn_id, NULL);
+	efx_conn.ef = NULL;
+	if (locked)
+		pthread_mutex_unlock(&efx_conn.lock);
 }
 
 /* ---- options --------------------------------------------------------- */
