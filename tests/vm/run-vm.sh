@@ -53,7 +53,12 @@ kover=$(modinfo -F vermagic "$ko" | awk '{print $1}')
 share=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-vm.XXXXXX")
 chmod 0755 "$share"
 cleanup() {
-	[ -n "${qpid:-}" ] && kill -9 "$qpid" 2>/dev/null
+	# timeout(1) runs QEMU in a process group of its own: kill its
+	# child too, or QEMU outlives a test that was interrupted.
+	if [ -n "${qpid:-}" ]; then
+		pkill -9 -P "$qpid" 2>/dev/null
+		kill -9 "$qpid" 2>/dev/null
+	fi
 	if [ "${VM_KEEP:-0}" = 1 ]; then
 		echo "# share kept in $share" >&2
 	else
