@@ -475,7 +475,7 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 		count_result(st, r);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if ((attr.attr.mode & MODE_TYPE) == 0) {
+	if (!extfuse_mode_has_type(attr.attr.mode)) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}
@@ -515,7 +515,7 @@ static __noinline int handle_getattr(struct extfuse_req *ctx,
 		count_result(st, r);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if ((attr.attr.mode & MODE_TYPE) == 0) {
+	if (!extfuse_mode_has_type(attr.attr.mode)) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}

@@ -116,6 +116,22 @@ static inline void extfuse_req_init(struct extfuse_req *req, __u32 opcode,
 	req->nodeid = nodeid;
 }
 
+/* Does mode carry one of the seven file types the kernel accepts? */
+static inline int extfuse_mode_has_type(__u32 mode)
+{
+	switch (mode & 0170000) {
+	case 0100000: /* regular file */
+	case 0040000: /* directory */
+	case 0120000: /* symbolic link */
+	case 0020000: /* character device */
+	case 0060000: /* block device */
+	case 0010000: /* fifo */
+	case 0140000: /* socket */
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * The requests that change metadata: the extension sees them before the
  * daemon does, drops what they make wrong and bumps versions; they are

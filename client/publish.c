@@ -98,20 +98,6 @@ static int store(struct extfuse *ef, enum ef_map m, const void *key,
 	return store_keep(ef, m, key, val, 0);
 }
 
-static bool mode_has_type(__u32 mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
-		return true;
-	}
-	return false;
-}
 
 static int check_common(struct extfuse *ef, const void *p,
 			const struct extfuse_stamp *st, __u64 expiry_ns,
@@ -136,7 +122,7 @@ int extfuse_publish_attr(struct extfuse *ef, __u64 nodeid,
 		return err;
 	if (!nodeid)
 		return ef_err(-EINVAL, "extfuse_publish_attr: nodeid 0");
-	if (!mode_has_type(attr->mode))
+	if (!extfuse_mode_has_type(attr->mode))
 		return ef_err(-EINVAL, "node %llu: mode 0%o has no file type",
 			      (unsigned long long)nodeid, attr->mode);
 	if (flags & ~EXTFUSE_ATTR_MAY_HAVE_ACL)

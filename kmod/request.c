@@ -231,17 +231,7 @@ static bool extfuse_inode_agrees(struct fuse_mount *fm, u64 nodeid, u32 mode,
 /* The checks of fuse_invalid_attr(), which fuse.ko does not export. */
 static bool extfuse_attr_ok(const struct fuse_attr *attr)
 {
-	switch (attr->mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-	case S_IFSOCK:
-		return attr->size <= LLONG_MAX;
-	}
-	return false;
+	return extfuse_mode_has_type(attr->mode) && attr->size <= LLONG_MAX;
 }
 
 static int extfuse_answer_lookup(struct fuse_mount *fm, struct fuse_args *args,
