@@ -884,10 +884,14 @@ static int32_t efx_open(call_frame_t *frame, xlator_t *this, loc_t *loc,
 	return 0;
 }
 
-/* Extended attributes can change the mode (ACLs): drop the node. */
-static int32_t efx_setxattr_cbk(call_frame_t *frame, void *cookie,
-				xlator_t *this, int32_t op_ret,
-				int32_t op_errno, dict_t *xdata)
+/*
+ * Extended attributes can change the mode (ACLs): drop the node.  One
+ * callback serves setxattr, fsetxattr, removexattr and fremovexattr, whose
+ * callbacks have the same type.
+ */
+static int32_t efx_xattr_cbk(call_frame_t *frame, void *cookie,
+			     xlator_t *this, int32_t op_ret, int32_t op_errno,
+			     dict_t *xdata)
 {
 	struct efx_local *local = frame->local;
 
@@ -901,20 +905,8 @@ static int32_t efx_setxattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			    dict_t *dict, int32_t flags, dict_t *xdata)
 {
 	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_setxattr_cbk, FIRST_CHILD(this),
+	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->setxattr, loc, dict, flags, xdata);
-	return 0;
-}
-
-static int32_t efx_fsetxattr_cbk(call_frame_t *frame, void *cookie,
-				 xlator_t *this, int32_t op_ret,
-				 int32_t op_errno, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	if (local)
-		efx_node_invalidate(this, local->inode);
-	EFX_UNWIND(fsetxattr, frame, local, op_ret, op_errno, xdata);
 	return 0;
 }
 
@@ -922,20 +914,8 @@ static int32_t efx_fsetxattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
 			     dict_t *dict, int32_t flags, dict_t *xdata)
 {
 	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_fsetxattr_cbk, FIRST_CHILD(this),
+	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->fsetxattr, fd, dict, flags, xdata);
-	return 0;
-}
-
-static int32_t efx_removexattr_cbk(call_frame_t *frame, void *cookie,
-				   xlator_t *this, int32_t op_ret,
-				   int32_t op_errno, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	if (local)
-		efx_node_invalidate(this, local->inode);
-	EFX_UNWIND(removexattr, frame, local, op_ret, op_errno, xdata);
 	return 0;
 }
 
@@ -943,20 +923,8 @@ static int32_t efx_removexattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			       const char *name, dict_t *xdata)
 {
 	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_removexattr_cbk, FIRST_CHILD(this),
+	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->removexattr, loc, name, xdata);
-	return 0;
-}
-
-static int32_t efx_fremovexattr_cbk(call_frame_t *frame, void *cookie,
-				    xlator_t *this, int32_t op_ret,
-				    int32_t op_errno, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	if (local)
-		efx_node_invalidate(this, local->inode);
-	EFX_UNWIND(fremovexattr, frame, local, op_ret, op_errno, xdata);
 	return 0;
 }
 
@@ -964,7 +932,7 @@ static int32_t efx_fremovexattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
 				const char *name, dict_t *xdata)
 {
 	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_fremovexattr_cbk, FIRST_CHILD(this),
+	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->fremovexattr, fd, name, xdata);
 	return 0;
 }
