@@ -24,6 +24,7 @@ run() { # run LABEL DIR: three passes, each after the kernel timeouts
 	done
 	eval "$3=$best"
 }
+sleep 1.3 # past the timeouts of CREATE's entries: every name is looked up
 "$VMTOOL" statfiles "$M/b" "$N" > /dev/null
 run attached "$M/b" att
 ctl a detach > /dev/null
