@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Memory accounting types of the performance/extfuse translator. */
+/* Memory accounting types of performance/extfuse and its probe. */
 #ifndef EXTFUSE_MEM_TYPES_H
 #define EXTFUSE_MEM_TYPES_H
 
@@ -11,6 +11,7 @@ enum gf_extfuse_mem_types {
 	gf_extfuse_mt_name,
 	gf_extfuse_mt_local,
 	gf_extfuse_mt_listing,
+	gf_extfuse_mt_probe_mark,
 	gf_extfuse_mt_end
 };
 

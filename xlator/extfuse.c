@@ -9,6 +9,9 @@
  * The translator sits right below the top of the FUSE client graph (above
  * md-cache), so the inodes it sees are the FUSE bridge's and a nodeid is
  * the inode's address (root: 1), exactly as the bridge numbers them.
+ * Its probe (extfuse-probe.c), right above the cluster translator, tells
+ * when the servers were last asked about an inode: a value lives at most
+ * the servers' invalidation window counted from then (efx_expiry_from).
  *
  * Lifetime: an inode named by a published entry is pinned (inode_ref) and
  * the names published for it are recorded in its inode context.  A pin is
@@ -38,6 +41,7 @@
 #include <glusterfs/common-utils.h>
 
 #include "extfuse.h"
+#include "extfuse-probe.h"
 #include "extfuse-mem-types.h"
 #include "extfuse-messages.h"
 
@@ -72,7 +76,6 @@ struct efx_node {
 /* A READDIR(P) listing being collected on one fd. */
 struct efx_listing {
 	struct extfuse_stamp st;
-	uint64_t expiry_ns;
 	uint64_t next_off;
 	size_t n, cap;
 	struct extfuse_dirent *ents;
@@ -92,6 +95,7 @@ struct efx_counters {
 	gf_atomic_t unpins;
 	gf_atomic_t busy;
 	gf_atomic_t refused;
+	gf_atomic_t too_old; /* not published: fetched too long ago */
 	gf_atomic_t errors;
 };
 
@@ -119,6 +123,7 @@ struct efx_priv {
 	bool may_have_acl;
 	bool warned_ci;
 	uint64_t expiry_ns; /* derived: how long a published value lives */
+	xlator_t *probe; /* extfuse-probe below; NULL: nothing is mirrored */
 	struct efx_counters c;
 };
 
@@ -168,7 +173,7 @@ static struct extfuse *efx_active(xlator_t *this)
 {
 	struct efx_priv *priv = efx_priv(this);
 
-	if (!priv || !priv->enable || priv->ino32)
+	if (!priv || !priv->enable || priv->ino32 || !priv->probe)
 		return NULL;
 	if (__atomic_load_n(&efx_conn.owner, __ATOMIC_ACQUIRE) != this)
 		return NULL;
@@ -229,10 +234,62 @@ static void efx_iatt_to_attr(xlator_t *this, const struct iatt *st,
 	fa->blksize = this->ctx->page_size;
 }
 
-static uint64_t efx_expiry(struct efx_priv *priv)
+/*
+ * The expiry rule: a value lives at most the window (the smaller of the
+ * servers' cache-invalidation-timeout and md-cache-timeout) counted from
+ * the time the servers were asked for it, as the probe recorded it; md-cache
+ * may hand out a value fetched long before.  asked_ns 0 (never, or unknown)
+ * and a window already past both give 0: nothing is published.
+ */
+static uint64_t efx_expiry_from(xlator_t *this, uint64_t asked_ns)
 {
-	return extfuse_now_ns() +
-	       __atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED);
+	struct efx_priv *priv = efx_priv(this);
+	uint64_t window = __atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED);
+
+	if (asked_ns && asked_ns + window > extfuse_now_ns())
+		return asked_ns + window;
+	GF_ATOMIC_INC(priv->c.too_old);
+	return 0;
+}
+
+/* Attributes buf of inode: only if they are what the servers last said. */
+static uint64_t efx_attr_expiry(xlator_t *this, inode_t *inode,
+				const struct iatt *buf)
+{
+	struct efx_probe_mark m;
+
+	if (!efx_probe_read(efx_priv(this)->probe, inode, &m) ||
+	    m.attr_print != efx_iatt_print(buf))
+		m.attr_ns = 0;
+	return efx_expiry_from(this, m.attr_ns);
+}
+
+/*
+ * A name leading to inode: from the last reply that named it (its attributes
+ * come with every such reply) or after which its upcalls report unlink and
+ * rename, whichever is later.
+ */
+static uint64_t efx_entry_expiry(xlator_t *this, inode_t *inode)
+{
+	struct efx_probe_mark m;
+
+	if (!efx_probe_read(efx_priv(this)->probe, inode, &m))
+		return efx_expiry_from(this, 0);
+	return efx_expiry_from(this,
+			       m.attr_ns > m.asked_ns ? m.attr_ns : m.asked_ns);
+}
+
+/*
+ * No such name in parent: only the parent's upcalls report a creation, and
+ * a failed LOOKUP registers nothing, so from the parent's registration.
+ */
+static uint64_t efx_negative_expiry(xlator_t *this, inode_t *parent)
+{
+	struct efx_probe_mark m;
+
+	if (!efx_probe_read(efx_priv(this)->probe, parent, &m))
+		m.asked_ns = 0;
+	return efx_expiry_from(this, m.asked_ns);
 }
 
 static void efx_count_ret(xlator_t *this, int ret, const char *what)
@@ -375,6 +432,7 @@ static void efx_publish_attr(xlator_t *this, inode_t *inode, struct iatt *buf,
 	struct extfuse *ef = efx_active(this);
 	struct fuse_attr fa;
 	struct efx_node *node;
+	uint64_t expiry;
 	int ret;
 
 	if (!ef || !efx_inode_ok(this, inode))
@@ -392,11 +450,13 @@ static void efx_publish_attr(xlator_t *this, inode_t *inode, struct iatt *buf,
 		GF_ATOMIC_INC(priv->c.errors);
 		return;
 	}
+	expiry = efx_attr_expiry(this, inode, buf);
+	if (!expiry)
+		return;
 	efx_iatt_to_attr(this, buf, &fa);
 	ret = extfuse_publish_attr(
 		ef, efx_nodeid(inode), &fa,
-		priv->may_have_acl ? EXTFUSE_ATTR_MAY_HAVE_ACL : 0,
-		efx_expiry(priv), st);
+		priv->may_have_acl ? EXTFUSE_ATTR_MAY_HAVE_ACL : 0, expiry, st);
 	if (ret == 0)
 		GF_ATOMIC_INC(priv->c.attrs);
 	else
@@ -452,18 +512,21 @@ static void efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
 {
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_active(this);
-	uint64_t pnode = efx_nodeid(parent);
+	uint64_t pnode = efx_nodeid(parent), expiry;
 	int ret;
 
 	if (!ef || !name || strlen(name) > EXTFUSE_NAME_MAX ||
 	    !efx_inode_ok(this, parent) || !efx_inode_ok(this, inode))
+		return;
+	expiry = efx_entry_expiry(this, inode);
+	if (!expiry)
 		return;
 	if (efx_pin_name(this, inode, pnode, name) < 0) {
 		GF_ATOMIC_INC(priv->c.errors);
 		return;
 	}
 	ret = extfuse_publish_entry(ef, pnode, name, efx_nodeid(inode), 0,
-				    efx_expiry(priv), pst);
+				    expiry, pst);
 	if (ret == 0) {
 		GF_ATOMIC_INC(priv->c.entries);
 		return;
@@ -478,13 +541,17 @@ static void efx_publish_negative(xlator_t *this, inode_t *parent,
 {
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_active(this);
+	uint64_t expiry;
 	int ret;
 
 	if (!ef || !priv->negative || !name ||
 	    strlen(name) > EXTFUSE_NAME_MAX || !efx_inode_ok(this, parent))
 		return;
-	ret = extfuse_publish_negative(ef, efx_nodeid(parent), name,
-				       efx_expiry(priv), pst);
+	expiry = efx_negative_expiry(this, parent);
+	if (!expiry)
+		return;
+	ret = extfuse_publish_negative(ef, efx_nodeid(parent), name, expiry,
+				       pst);
 	if (ret == 0)
 		GF_ATOMIC_INC(priv->c.negatives);
 	else
@@ -1295,6 +1362,7 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_active(this);
 	struct efx_listing *l;
+	uint64_t started, expiry;
 	int ret;
 
 	if (!ef || !priv->dirs || !local || !fd ||
@@ -1303,12 +1371,13 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 	l = efx_listing_get(this, fd);
 	if (!l)
 		return;
+	/* Outside fd->lock, which fd_ctx_get() takes. */
+	started = efx_probe_listing_ns(priv->probe, fd);
 	LOCK(&fd->lock);
 	if (local->offset == 0) {
 		efx_listing_reset(l);
 		l->valid = local->have_st;
 		l->st = local->st;
-		l->expiry_ns = efx_expiry(priv);
 		l->next_off = 0;
 	} else if (!efx_listing_seek(l, local->offset)) {
 		l->valid = false;
@@ -1324,11 +1393,16 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 		GF_ATOMIC_INC(priv->c.dirs_unordered);
 		efx_listing_reset(l);
 	} else {
-		ret = extfuse_publish_dir(ef, efx_nodeid(fd->inode), l->ents,
-					  l->n, l->expiry_ns, &l->st);
+		/* As old as its first request to the servers. */
+		expiry = efx_expiry_from(this, started);
+		ret = -EAGAIN;
+		if (expiry)
+			ret = extfuse_publish_dir(ef, efx_nodeid(fd->inode),
+						  l->ents, l->n, expiry,
+						  &l->st);
 		if (ret == 0)
 			GF_ATOMIC_INC(priv->c.dirs);
-		else
+		else if (expiry)
 			efx_count_ret(this, ret, "publish listing");
 		efx_listing_reset(l);
 	}
@@ -2071,6 +2145,17 @@ static void efx_check_ino32(xlator_t *this)
 	priv->may_have_acl = this->ctx->cmd_args.acl != 0;
 }
 
+/* The probe the volfile filter puts above the cluster translator. */
+static xlator_t *efx_find_probe(xlator_t *this)
+{
+	xlator_t *xl;
+
+	for (xl = FIRST_CHILD(this); xl && xl->children; xl = FIRST_CHILD(xl))
+		if (xl->type && !strcmp(xl->type, EXTFUSE_PROBE_TYPE))
+			return xl;
+	return NULL;
+}
+
 static int32_t efx_init(xlator_t *this)
 {
 	struct efx_priv *priv;
@@ -2098,6 +2183,12 @@ static int32_t efx_init(xlator_t *this)
 		       err);
 	GF_OPTION_INIT("md-cache-timeout", priv->mdc_timeout, time, err);
 	this->private = priv;
+	priv->probe = efx_find_probe(this);
+	if (!priv->probe)
+		gf_msg(this->name, GF_LOG_ERROR, 0, EXTFUSE_MSG_NO_PROBE,
+		       "no " EXTFUSE_PROBE_TYPE " below: without it the age of "
+		       "what md-cache answers is unknown, so nothing is "
+		       "mirrored (the volfile filter inserts both)");
 	efx_check_ino32(this);
 	efx_update_expiry(this);
 	/* Process-wide, and may outlive this instance: no pointer into it. */
@@ -2201,6 +2292,10 @@ static int32_t efx_priv_dump(xlator_t *this)
 			   GF_ATOMIC_GET(priv->c.busy));
 	gf_proc_dump_write("refused_publishes", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.refused));
+	gf_proc_dump_write("too_old_skipped", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.too_old));
+	gf_proc_dump_write("probe", "%s",
+			   priv->probe ? priv->probe->name : "(none)");
 	gf_proc_dump_write("errors", "%" PRIu64, GF_ATOMIC_GET(priv->c.errors));
 	return 0;
 }

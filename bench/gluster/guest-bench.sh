@@ -40,7 +40,8 @@ mkdir -p "$W"
 ip link set lo up || die "no loopback"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 xd=$(glusterfs --print-xlatordir)
-install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" "$xd/performance/" &&
+install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
+	"$top_builddir/xlator/.libs/extfuse-probe.so" "$xd/performance/" &&
 	mkdir -p "$xd/../filter" &&
 	install -m 0755 "$top_srcdir/xlator/extfuse-filter" "$xd/../filter/" ||
 	die "cannot install the translator"

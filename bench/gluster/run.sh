@@ -41,7 +41,8 @@ done
 	echo "$0: need at least 20 files and 10 git files" >&2
 	exit 2
 }
-for f in kmod/extfuse.ko xlator/.libs/extfuse.so client/extfusectl; do
+for f in kmod/extfuse.ko xlator/.libs/extfuse.so xlator/.libs/extfuse-probe.so \
+	client/extfusectl; do
 	[ -e "$top_builddir/$f" ] || {
 		echo "$0: $top_builddir/$f is not built" >&2
 		exit 1

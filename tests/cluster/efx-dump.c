@@ -8,6 +8,7 @@
  *   efx-dump dirs CONN              dir kind nentries
  *   efx-dump resolve CONN REL       nodeid of REL, following the entries
  *   efx-dump has-attr CONN NODEID   exit 0 if NODEID has attributes
+ *   efx-dump attr-left CONN NODEID  ms until NODEID's attributes expire
  *   efx-dump has-entry CONN PARENT NAME
  *   efx-dump has-dir CONN NODEID    exit 0 if NODEID has a listing
  *   efx-dump compare CONN MNT REL   attributes of REL equal stat(MNT/REL)
@@ -180,12 +181,13 @@ static int hits(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: efx-dump attrs|entries|dirs CONN\n"
-			"       efx-dump resolve CONN REL\n"
-			"       efx-dump has-attr|has-dir CONN NODEID\n"
-			"       efx-dump has-entry CONN PARENT NAME\n"
-			"       efx-dump compare CONN MNT REL\n"
-			"       efx-dump hits CONN\n");
+	fprintf(stderr,
+		"usage: efx-dump attrs|entries|dirs CONN\n"
+		"       efx-dump resolve CONN REL\n"
+		"       efx-dump has-attr|has-dir|attr-left CONN NODEID\n"
+		"       efx-dump has-entry CONN PARENT NAME\n"
+		"       efx-dump compare CONN MNT REL\n"
+		"       efx-dump hits CONN\n");
 	return 2;
 }
 
@@ -221,6 +223,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "has-attr") && argc == 4) {
 		n = strtoull(argv[3], NULL, 0);
 		ret = lookup(EXTFUSE_MAP_ATTRS, &n, &av) < 0 ? 1 : 0;
+	} else if (!strcmp(cmd, "attr-left") && argc == 4) {
+		n = strtoull(argv[3], NULL, 0);
+		ret = lookup(EXTFUSE_MAP_ATTRS, &n, &av) < 0 ? 1 : 0;
+		if (!ret)
+			printf("%lld\n", ((long long)av.expiry_ns -
+					  (long long)extfuse_now_ns()) /
+						 1000000);
 	} else if (!strcmp(cmd, "has-dir") && argc == 4) {
 		memset(&dk, 0, sizeof(dk));
 		dk.dir = strtoull(argv[3], NULL, 0);

@@ -91,6 +91,23 @@ ok $? "the hook's regeneration put the translator into the FUSE volfile"
 cl_wait 30 grep -q 'type performance/extfuse' \
 	"$(cl_gd_dir 2)/glusterd/vols/$VOL/trusted-$VOL.tcp-fuse.vol"
 ok $? "and into the trusted FUSE volfile of the other node"
+VF=$(cl_gd_dir 1)/glusterd/vols/$VOL/$VOL.tcp-fuse.vol
+# vf_option VOLUME-TYPE OPTION: an option of the volume of that type.
+vf_option() {
+	awk -v t="$1" -v o="$2" '$1 == "volume" { cur = 0 }
+		$1 == "type" && $2 == t { cur = 1 }
+		cur && $1 == "option" && $2 == o { print $3 }' "$VF"
+}
+probe_child=$(awk '$1 == "volume" { v = $2 }
+	$1 == "type" && $2 == "performance/extfuse-probe" { p = v }
+	$1 == "subvolumes" && v == p { print $2 }' "$VF")
+dht=$(awk '$1 == "volume" { v = $2 }
+	$1 == "type" && $2 == "cluster/distribute" { print v }' "$VF")
+[ -n "$dht" ] && [ "$probe_child" = "$dht" ]
+ok $? "its probe sits right above the cluster translator ($dht)"
+is "$(vf_option performance/extfuse md-cache-timeout)" \
+	"$(vf_option performance/md-cache md-cache-timeout)" \
+	"the translator has md-cache's own timeout"
 # The client switches graphs on its next request.
 cl_wait 30 sh -c "ls '$A' >/dev/null && test -d '$PINS'"
 ok $? "the live client loaded it and pinned its maps under $PINS"
@@ -201,6 +218,36 @@ cl_wait 5 sh -c "! '$DUMP' has-attr '$CONN' '$DIR'"
 ok $? "the create upcall on the parent deleted the attributes of d"
 stat "$A/d/new" >/dev/null 2>&1
 ok $? "first stat on A after the gfapi create finds the new file"
+
+# --- 3b. expiry counts from the servers' reply, not from md-cache's ----
+# md-cache (600 s) answers from what it fetched earlier; a value must still
+# expire within the invalidation window of the servers' reply.
+cl_set 1 volume set $VOL features.cache-invalidation-timeout 10 >/dev/null
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option cache-invalidation-timeout using set value 10' '$LOGA'"
+ok $? "the client took a 10 s invalidation window"
+# At the root: the entry of d may be too old itself by now.
+echo aged >"$B/aged"
+sleep 1.2
+stat "$A/aged" >/dev/null # unknown to A: its lookup reaches the servers
+AGED=$("$DUMP" resolve "$CONN" aged)
+left0=$("$DUMP" attr-left "$CONN" "$AGED")
+[ -n "$left0" ] && [ "$left0" -gt 7000 ] && [ "$left0" -le 10000 ]
+ok $? "attributes fetched from the servers expire with the window (${left0:-no} ms left)"
+sleep 4
+stat "$A/aged" >/dev/null # past the kernel's 1 s: md-cache answers
+left1=$("$DUMP" attr-left "$CONN" "$AGED")
+[ -n "$left1" ] && [ "$left1" -le $((left0 - 3500)) ]
+ok $? "md-cache's later answer does not extend them (${left1:-no} ms left)"
+sleep $(((left1 + 1999) / 1000))
+stat "$A/aged" >/dev/null # md-cache still answers, but too late
+left2=$("$DUMP" attr-left "$CONN" "$AGED")
+[ -z "$left2" ] || [ "$left2" -le 0 ]
+ok $? "past the window nothing servable is published (${left2:-no} ms left)"
+graph_has_extfuse mntA && [ "$(dump_counter too_old_skipped)" -gt 0 ]
+ok $? "the statedump counts what was too old to publish ($(dump_counter too_old_skipped))"
+cl_set 1 volume set $VOL features.cache-invalidation-timeout 600 >/dev/null
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option cache-invalidation-timeout using set value 600' '$LOGA'"
+ok $? "back to the 600 s window"
 
 # --- 4. statedump counters --------------------------------------------
 sleep 2 # the sweeper unpins the nodes whose names went

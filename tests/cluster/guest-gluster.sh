@@ -19,7 +19,8 @@ export LD_LIBRARY_PATH=$top_builddir/client/.libs
 ip link set lo up || bail "no loopback"
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 xd=$(glusterfs --print-xlatordir)
-install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" "$xd/performance/" &&
+install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
+	"$top_builddir/xlator/.libs/extfuse-probe.so" "$xd/performance/" &&
 	mkdir -p "$xd/../filter" &&
 	install -m 0755 "$top_srcdir/xlator/extfuse-filter" "$xd/../filter/" ||
 	bail "cannot install the translator"
@@ -52,6 +53,15 @@ B=$CL_B/mntB
 CONN=$(cl_conn mntA)
 LOGA=$CL_B/log-mntA.log
 
+# xlator_counters MOUNT-NAME: the translator's statedump section.
+xlator_counters() {
+	local pid dump
+	pid=$(cat "$CL_B/$1.pid") && kill -USR1 "$pid" && sleep 2
+	dump=$(ls -t /var/run/gluster/glusterdump."$pid".dump.* 2>/dev/null |
+		head -n 1)
+	[ -n "$dump" ] && sed -n '/^\[xlator.performance.extfuse.priv\]/,/^\[/p' "$dump"
+}
+
 cl_set 1 volume set $VOL user.extfuse on >/dev/null
 ok $? "volume set $VOL user.extfuse on"
 cl_wait 60 sh -c "ls '$A' >/dev/null; grep -q 'extension attached to FUSE connection $CONN' '$LOGA'"
@@ -74,7 +84,10 @@ h1=$("$DUMP" hits "$CONN")
 [ $((h1 - h0)) -ge 20 ]
 rc=$?
 ok $rc "warm stats of 20 files were answered in the kernel ($((h1 - h0)) hits)"
-[ $rc = 0 ] || diag "$("$top_builddir/client/extfusectl" stats "$CONN" 2>&1)"
+if [ $rc != 0 ]; then
+	diag "$("$top_builddir/client/extfusectl" stats "$CONN" 2>&1)"
+	diag "$(xlator_counters mntA)"
+fi
 cmp -s "$CL_B/cold" "$CL_B/warm"
 rc=$?
 ok $rc "with the daemon's attributes, byte for byte"

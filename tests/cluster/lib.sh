@@ -9,6 +9,7 @@
 CL_B=
 CL_NODES=0
 CL_XLATOR_DST=
+CL_PROBE_DST=
 CL_FILTER_DST=
 CL_FILTER_DIR_MADE=
 CL_SYS_DIRS="/var/run/gluster /var/lib/glusterd"
@@ -75,6 +76,10 @@ cl_install_extfuse() { # XLATOR_SO FILTER
 	[ -d "$xd/performance" ] || return 1
 	CL_XLATOR_DST=$xd/performance/extfuse.so
 	cl_install "$1" "$CL_XLATOR_DST" || return 1
+	# Its probe is built next to it.
+	CL_PROBE_DST=$xd/performance/extfuse-probe.so
+	cl_install "$(dirname "$1")/extfuse-probe.so" "$CL_PROBE_DST" ||
+		return 1
 	if [ ! -d "$xd/../filter" ]; then
 		mkdir "$xd/../filter" || return 1
 		CL_FILTER_DIR_MADE=$(cd "$xd/../filter" && pwd)
@@ -208,6 +213,7 @@ cl_teardown() {
 	done
 	rmdir /sys/fs/bpf/extfuse 2>/dev/null
 	[ -n "$CL_XLATOR_DST" ] && cl_uninstall "$CL_XLATOR_DST"
+	[ -n "$CL_PROBE_DST" ] && cl_uninstall "$CL_PROBE_DST"
 	[ -n "$CL_FILTER_DST" ] && cl_uninstall "$CL_FILTER_DST"
 	[ -n "$CL_FILTER_DIR_MADE" ] && rmdir "$CL_FILTER_DIR_MADE" 2>/dev/null
 	cl_restore_system

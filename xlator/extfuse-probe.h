@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What performance/extfuse-probe records and performance/extfuse reads.
+ *
+ * The probe sits right above the cluster translators, below every caching
+ * translator, so each request it sees reaches the servers.  The servers
+ * send cache-invalidation upcalls about an inode only to clients that
+ * asked about it within cache-invalidation-timeout; md-cache answers from
+ * what it fetched up to md-cache-timeout earlier.  So what a value may be
+ * served for counts from when the servers were last asked, which only the
+ * probe can tell.  Times are CLOCK_MONOTONIC ns taken when the request was
+ * wound (never later than the servers saw it), the clock of every expiry.
+ */
+#ifndef EXTFUSE_PROBE_H
+#define EXTFUSE_PROBE_H
+
+#include <stdint.h>
+#include <glusterfs/xlator.h>
+#include <glusterfs/inode.h>
+#include <glusterfs/iatt.h>
+
+#define EXTFUSE_PROBE_TYPE "performance/extfuse-probe"
+
+/*
+ * Per inode, in the probe's inode context (a pointer, under inode->lock).
+ * A zero time is "never".
+ */
+struct efx_probe_mark {
+	uint64_t attr_ns; /* last reply that carried its attributes */
+	uint64_t attr_print; /* efx_iatt_print() of those attributes */
+	uint64_t asked_ns; /* last request after which the servers report its
+			    * changes to this client (upcall registration) */
+};
+
+/*
+ * A fingerprint of what a reply says about an inode, to tell whether
+ * attributes a cache hands out are the ones last fetched from the servers.
+ * Never 0.
+ */
+static inline uint64_t efx_iatt_print(const struct iatt *ia)
+{
+	const uint64_t f[] = {
+		ia->ia_ino,
+		ia->ia_size,
+		ia->ia_blocks,
+		ia->ia_atime,
+		ia->ia_mtime,
+		ia->ia_ctime,
+		ia->ia_atime_nsec,
+		ia->ia_mtime_nsec,
+		ia->ia_ctime_nsec,
+		ia->ia_nlink,
+		ia->ia_uid,
+		ia->ia_gid,
+		ia->ia_rdev,
+		ia->ia_type,
+		st_mode_from_ia(ia->ia_prot, ia->ia_type),
+	};
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, word-wise */
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		h ^= f[i];
+		h *= 0x100000001b3ull;
+	}
+	return h | 1;
+}
+
+/* The probe's record of inode; false when it has none. */
+static inline bool efx_probe_read(xlator_t *probe, inode_t *inode,
+				  struct efx_probe_mark *out)
+{
+	uint64_t v = 0;
+	bool found = false;
+
+	if (!probe || !inode)
+		return false;
+	LOCK(&inode->lock);
+	if (__inode_ctx_get(inode, probe, &v) == 0 && v) {
+		*out = *(struct efx_probe_mark *)(uintptr_t)v;
+		found = true;
+	}
+	UNLOCK(&inode->lock);
+	return found;
+}
+
+/*
+ * Per directory fd, in the probe's fd context: when the listing being read
+ * on it was started (its request at offset 0).
+ */
+static inline uint64_t efx_probe_listing_ns(xlator_t *probe, fd_t *fd)
+{
+	uint64_t v = 0;
+
+	if (!probe || !fd || fd_ctx_get(fd, probe, &v) != 0)
+		return 0;
+	return v;
+}
+
+#endif /* EXTFUSE_PROBE_H */
