@@ -54,6 +54,39 @@ corrupt 040755
 ok $? "stat works with a cached type that contradicts the inode"
 is "$(cat "$M/f")" data "the inode was not marked bad"
 ok $(( $(mod_get refused) - r0 >= 1 ? 0 : 1 )) "the module refused the type change ($(( $(mod_get refused) - r0 )))"
+
+# --- corrupt cached directory chunks --------------------------------------
+mkdir "$M/d" && : > "$M/d/a" && : > "$M/d/b" && : > "$M/d/c"
+ls "$M/d" > "$W/ls0" # publishes the listing of d, both kinds
+dino=$(stat -c %i "$M/d")
+chunks=/sys/fs/bpf/extfuse/$conn/extfuse_chunks
+# Every chunk of d made unservable: a READDIRPLUS record naming a nodeid
+# (a kernel-made lookup the FORGET rewrite would never see), a READDIR
+# name with a '/'.  The value starts with 24 bytes of header.
+bpftool -j map dump pinned "$chunks" | python3 -c 'import json,sys
+dino=int(sys.argv[1])
+for e in json.load(sys.stdin):
+    k=bytes(int(x,16) for x in e["key"]); v=[int(x,16) for x in e["value"]]
+    if int.from_bytes(k[0:8],"little")!=dino: continue
+    if int.from_bytes(k[16:20],"little")==1: v[24:32]=list((1).to_bytes(8,"little"))
+    else: v[24+24]=ord("/")
+    print(" ".join("%02x"%b for b in k), "|", " ".join("%02x"%b for b in v))' "$dino" > "$W/chunks"
+n=0
+while IFS='|' read -r k v; do
+	bpftool map update pinned "$chunks" key hex $k value hex $v && n=$((n + 1))
+done < "$W/chunks"
+ok $(( n >= 2 ? 0 : 1 )) "bpftool: $n chunks of d corrupted (both kinds)"
+r0=$(mod_get refused)
+expire
+ls "$M/d" > "$W/ls1"
+ok $? "ls still works"
+cmp -s "$W/ls0" "$W/ls1"
+ok $? "the listing is the daemon's"
+ok $(( $(mod_get refused) - r0 >= 1 ? 0 : 1 )) "the module refused the corrupted chunk ($(( $(mod_get refused) - r0 )))"
+expire
+ls -l "$M/d" > /dev/null
+ok $? "ls -l works too"
+
 fs_stop c
 ok $? "test fs exits cleanly"
 
@@ -62,10 +95,19 @@ fs_start b || bail "test fs did not start"
 M=$W/b.mnt
 echo x > "$M/g"
 ctl b inval g > /dev/null
+# Found before the daemon stops: stat of its mount point would wait too.
+mountpoint -q /sys/fs/fuse/connections ||
+	mount -t fusectl fusectl /sys/fs/fuse/connections
+waiting=/sys/fs/fuse/connections/$(mountpoint -d "$M" | cut -d: -f2)/waiting
 kill -STOP "$(cat "$W/b.pid")"
 "$VMTOOL" fstatloop "$M/g" 1 > "$W/blocked" 2>&1 &
 sp=$!
-sleep 1
+# Until the request is in the daemon's queue: a loaded host slows the guest.
+for i in $(seq 300); do
+	[ "$(cat "$waiting" 2>/dev/null || echo 0)" -ge 1 ] && break
+	sleep 0.1
+done
+ok $(( $(cat "$waiting") >= 1 ? 0 : 1 )) "a request waits in the stopped daemon"
 (rmmod extfuse; echo "rc=$?" > "$W/rmmod") &
 rp=$!
 sleep 2
