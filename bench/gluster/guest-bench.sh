@@ -36,31 +36,8 @@ export HOME=$CL_B GIT_CONFIG_NOSYSTEM=1
 W=$CL_B/work
 mkdir -p "$W"
 
-# --- cluster (the guest's root is a throw-away overlay) -------------------
-ip link set lo up || die "no loopback"
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-xd=$(glusterfs --print-xlatordir)
-install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
-	"$top_builddir/xlator/.libs/extfuse-probe.so" "$xd/performance/" &&
-	mkdir -p "$xd/../filter" &&
-	install -m 0755 "$top_srcdir/xlator/extfuse-filter" "$xd/../filter/" ||
-	die "cannot install the translator"
-# glusterd runs the Python gsyncd many times at start: far too slow here.
-printf '#!/bin/sh\n[ "$1" = --version ] && echo "gsyncd.py 4.0.0"\nexit 0\n' \
-	>"$(dirname "$(dirname "$xd")")/gsyncd" || die "gsyncd stub"
-modprobe brd rd_nr=2 rd_size=524288 && modprobe -a crc32c_generic ext4 ||
-	die "no ramdisks"
-for i in 1 2; do
-	mkdir -p "$CL_B/n$i/bricks"
-	mkfs.ext4 -q -F "/dev/ram$((i - 1))" &&
-		mount "/dev/ram$((i - 1))" "$CL_B/n$i/bricks" || die "brick fs"
-done
-insmod "$EXTFUSE_KO" || die "insmod extfuse.ko"
-cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" || die "glusterd"
-cl_cli 1 peer probe 127.1.1.2 >/dev/null || die "peer probe"
-cl_wait 60 sh -c "gluster --glusterd-sock=$CL_B/n1/glusterd/gd.sock \
-	--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
-	die "peer not in cluster"
+# --- cluster ------------------------------------------------------------
+cl_guest_cluster 524288 || die "no cluster (the guest's stderr says why)"
 
 # One volume, options added between phases (each phase mounts afresh):
 #   1. defaults: mounts stock and t600 (600 s kernel timeouts)

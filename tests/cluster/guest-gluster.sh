@@ -15,33 +15,7 @@ cl_snapshot_system
 trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
 export LD_LIBRARY_PATH=$top_builddir/client/.libs
 
-# The guest's root is a throw-away overlay: install where glusterd looks.
-ip link set lo up || bail "no loopback"
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-xd=$(glusterfs --print-xlatordir)
-install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
-	"$top_builddir/xlator/.libs/extfuse-probe.so" "$xd/performance/" &&
-	mkdir -p "$xd/../filter" &&
-	install -m 0755 "$top_srcdir/xlator/extfuse-filter" "$xd/../filter/" ||
-	bail "cannot install the translator"
-# glusterd runs the Python gsyncd many times at start: far too slow here.
-printf '#!/bin/sh\n[ "$1" = --version ] && echo "gsyncd.py 4.0.0"\nexit 0\n' \
-	>"$(dirname "$(dirname "$xd")")/gsyncd" || bail "gsyncd stub"
-# Bricks need user xattrs: ext4 on ramdisks.
-modprobe brd rd_nr=2 rd_size=262144 && modprobe -a crc32c_generic ext4 ||
-	bail "no ramdisks"
-for i in 1 2; do
-	mkdir -p "$CL_B/n$i/bricks"
-	mkfs.ext4 -q -F "/dev/ram$((i - 1))" &&
-		mount "/dev/ram$((i - 1))" "$CL_B/n$i/bricks" || bail "brick fs"
-done
-
-insmod "$EXTFUSE_KO" || bail "insmod extfuse.ko"
-cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" || bail "glusterd"
-cl_cli 1 peer probe 127.1.1.2 >/dev/null || bail "peer probe"
-cl_wait 60 sh -c "gluster --glusterd-sock=$CL_B/n1/glusterd/gd.sock \
-	--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
-	bail "peer not in cluster"
+cl_guest_cluster 262144 || bail "no cluster (the guest's stderr says why)"
 cl_set 1 volume create $VOL replica 2 "127.1.1.1:$CL_B/n1/bricks/b" \
 	"127.1.1.2:$CL_B/n2/bricks/b" force >/dev/null || bail "volume create"
 cl_set 1 volume set $VOL group metadata-cache >/dev/null || bail "group"

@@ -90,6 +90,46 @@ cl_install_extfuse() { # XLATOR_SO FILTER
 
 cl_gd_dir() { echo "$CL_B/n$1"; }
 
+# cl_guest_cluster RAMDISK-KB: inside the QEMU guest (tests/vm/run-vm.sh),
+# whose root is a throw-away overlay: the translator, its probe and the
+# filter installed where glusterd looks, extfuse.ko loaded, and two peered
+# glusterds whose bricks go on ext4 ramdisks (user xattrs) under
+# $CL_B/nN/bricks.  Says on stderr what failed.
+cl_guest_cluster() {
+	local xd i
+	cl_guest_fail() { echo "cl_guest_cluster: $*" >&2; return 1; }
+	ip link set lo up || cl_guest_fail "no loopback" || return
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	xd=$(glusterfs --print-xlatordir)
+	install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
+		"$top_builddir/xlator/.libs/extfuse-probe.so" \
+		"$xd/performance/" && mkdir -p "$xd/../filter" &&
+		install -m 0755 "$top_srcdir/xlator/extfuse-filter" \
+			"$xd/../filter/" ||
+		cl_guest_fail "cannot install the translator" || return
+	# glusterd runs the Python gsyncd many times at start: far too slow.
+	printf '#!/bin/sh\n[ "$1" = --version ] && echo "gsyncd.py 4.0.0"\nexit 0\n' \
+		>"$(dirname "$(dirname "$xd")")/gsyncd" ||
+		cl_guest_fail "gsyncd stub" || return
+	modprobe brd rd_nr=2 rd_size="$1" &&
+		modprobe -a crc32c_generic ext4 || cl_guest_fail "no ramdisks" ||
+		return
+	for i in 1 2; do
+		mkdir -p "$CL_B/n$i/bricks"
+		mkfs.ext4 -q -F "/dev/ram$((i - 1))" &&
+			mount "/dev/ram$((i - 1))" "$CL_B/n$i/bricks" ||
+			cl_guest_fail "brick file system" || return
+	done
+	insmod "$EXTFUSE_KO" || cl_guest_fail "insmod extfuse.ko" || return
+	cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" ||
+		cl_guest_fail "glusterd did not start" || return
+	cl_cli 1 peer probe 127.1.1.2 >/dev/null ||
+		cl_guest_fail "peer probe" || return
+	cl_wait 60 sh -c "gluster --glusterd-sock=$CL_B/n1/glusterd/gd.sock \
+		--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
+		cl_guest_fail "peer not in cluster"
+}
+
 cl_cli() { # NODE ARGS...
 	local b
 	b=$(cl_gd_dir "$1")
