@@ -45,8 +45,7 @@ cl_guest_cluster 524288 || die "no cluster (the guest's stderr says why)"
 #   3. + user.extfuse on: mount efx (the translator in its graph)
 # The tree is made once, through the stock mount.
 VOL=bv
-cl_set 1 volume create $VOL replica 2 "127.1.1.1:$CL_B/n1/bricks/b" \
-	"127.1.1.2:$CL_B/n2/bricks/b" force >/dev/null || die "volume create"
+cl_replica_volume $VOL || die "volume create"
 cl_set 1 volume set $VOL diagnostics.count-fop-hits on >/dev/null &&
 	cl_set 1 volume set $VOL diagnostics.latency-measurement on >/dev/null ||
 	die "io-stats options"

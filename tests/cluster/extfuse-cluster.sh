@@ -38,13 +38,8 @@ cl_snapshot_system
 
 cl_install_extfuse "$XLATOR_SO" "$FILTER" || bail "cannot install the translator and filter"
 cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"
-cl_cli 1 peer probe 127.1.1.2 >/dev/null || bail "peer probe failed"
-cl_wait 20 sh -c "gluster --glusterd-sock=$(cl_gd_dir 1)/glusterd/gd.sock \
-	--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
-	bail "peer not in cluster"
-cl_cli 1 volume create $VOL replica 2 "127.1.1.1:$(cl_gd_dir 1)/bricks/b" \
-	"127.1.1.2:$(cl_gd_dir 2)/bricks/b" force >/dev/null ||
-	bail "volume create failed"
+cl_peer_two 20 || bail "node 2 did not become a peer"
+cl_replica_volume $VOL || bail "volume create failed"
 # md-cache, upcalls and their 600 s timeouts.
 cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
 	bail "group metadata-cache failed"

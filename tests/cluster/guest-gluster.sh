@@ -16,8 +16,7 @@ trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
 export LD_LIBRARY_PATH=$top_builddir/client/.libs
 
 cl_guest_cluster 262144 || bail "no cluster (the guest's stderr says why)"
-cl_set 1 volume create $VOL replica 2 "127.1.1.1:$CL_B/n1/bricks/b" \
-	"127.1.1.2:$CL_B/n2/bricks/b" force >/dev/null || bail "volume create"
+cl_replica_volume $VOL || bail "volume create"
 cl_set 1 volume set $VOL group metadata-cache >/dev/null || bail "group"
 cl_set 1 volume start $VOL >/dev/null || bail "volume start"
 cl_mount mntA $VOL || bail "mount A"

@@ -90,6 +90,20 @@ cl_install_extfuse() { # XLATOR_SO FILTER
 
 cl_gd_dir() { echo "$CL_B/n$1"; }
 
+# cl_peer_two SECONDS: node 1 probes node 2 and waits until it is a peer.
+cl_peer_two() {
+	cl_cli 1 peer probe 127.1.1.2 >/dev/null || return 1
+	cl_wait "$1" sh -c "gluster --glusterd-sock=$(cl_gd_dir 1)/glusterd/gd.sock \
+		--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'"
+}
+
+# cl_replica_volume VOL: a replica-2 volume on the bricks of nodes 1 and 2.
+cl_replica_volume() {
+	cl_set 1 volume create "$1" replica 2 \
+		"127.1.1.1:$(cl_gd_dir 1)/bricks/b" \
+		"127.1.1.2:$(cl_gd_dir 2)/bricks/b" force >/dev/null
+}
+
 # cl_guest_cluster RAMDISK-KB: inside the QEMU guest (tests/vm/run-vm.sh),
 # whose root is a throw-away overlay: the translator, its probe and the
 # filter installed where glusterd looks, extfuse.ko loaded, and two peered
@@ -123,11 +137,7 @@ cl_guest_cluster() {
 	insmod "$EXTFUSE_KO" || cl_guest_fail "insmod extfuse.ko" || return
 	cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" ||
 		cl_guest_fail "glusterd did not start" || return
-	cl_cli 1 peer probe 127.1.1.2 >/dev/null ||
-		cl_guest_fail "peer probe" || return
-	cl_wait 60 sh -c "gluster --glusterd-sock=$CL_B/n1/glusterd/gd.sock \
-		--log-file=$CL_B/probe.log peer status | grep -q 'Peer in Cluster'" ||
-		cl_guest_fail "peer not in cluster"
+	cl_peer_two 60 || cl_guest_fail "node 2 did not become a peer"
 }
 
 cl_cli() { # NODE ARGS...
