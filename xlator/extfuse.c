@@ -1395,15 +1395,15 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 	} else {
 		/* As old as its first request to the servers. */
 		expiry = efx_expiry_from(this, started);
-		ret = -EAGAIN;
-		if (expiry)
+		if (expiry) {
 			ret = extfuse_publish_dir(ef, efx_nodeid(fd->inode),
 						  l->ents, l->n, expiry,
 						  &l->st);
-		if (ret == 0)
-			GF_ATOMIC_INC(priv->c.dirs);
-		else if (expiry)
-			efx_count_ret(this, ret, "publish listing");
+			if (ret == 0)
+				GF_ATOMIC_INC(priv->c.dirs);
+			else
+				efx_count_ret(this, ret, "publish listing");
+		}
 		efx_listing_reset(l);
 	}
 	UNLOCK(&fd->lock);

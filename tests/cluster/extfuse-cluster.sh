@@ -217,8 +217,13 @@ ok $? "first stat on A after the gfapi create finds the new file"
 # --- 3b. expiry counts from the servers' reply, not from md-cache's ----
 # md-cache (600 s) answers from what it fetched earlier; a value must still
 # expire within the invalidation window of the servers' reply.
-cl_set 1 volume set $VOL features.cache-invalidation-timeout 10 >/dev/null
-cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option cache-invalidation-timeout using set value 10' '$LOGA'"
+# ci_timeout SECONDS: set the volume's window; wait until client A has it.
+ci_timeout() {
+	cl_set 1 volume set $VOL features.cache-invalidation-timeout "$1" \
+		>/dev/null &&
+		cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option cache-invalidation-timeout using set value $1' '$LOGA'"
+}
+ci_timeout 10
 ok $? "the client took a 10 s invalidation window"
 # At the root: the entry of d may be too old itself by now.
 echo aged >"$B/aged"
@@ -240,8 +245,7 @@ left2=$("$DUMP" attr-left "$CONN" "$AGED")
 ok $? "past the window nothing servable is published (${left2:-no} ms left)"
 graph_has_extfuse mntA && [ "$(dump_counter too_old_skipped)" -gt 0 ]
 ok $? "the statedump counts what was too old to publish ($(dump_counter too_old_skipped))"
-cl_set 1 volume set $VOL features.cache-invalidation-timeout 600 >/dev/null
-cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'option cache-invalidation-timeout using set value 600' '$LOGA'"
+ci_timeout 600
 ok $? "back to the 600 s window"
 
 # --- 4. statedump counters --------------------------------------------
