@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "extfuse.h"
+#include "libextfuse.h"
 
 #define SEC_NS 1000000000ull
 #define DIR_NODE 2ull

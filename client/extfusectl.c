@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
-#include "extfuse.h"
+#include "libextfuse.h"
 
 /* Exit codes: documented in --help and extfusectl(8). */
 enum {

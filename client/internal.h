@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include "extfuse.h"
+#include "libextfuse.h"
 
 #define EF_CONN_ID_MAX 64
 #define EF_DEFAULT_MAX_ENTRIES 131072

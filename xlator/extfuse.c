@@ -40,7 +40,7 @@
 #include <glusterfs/upcall-utils.h>
 #include <glusterfs/common-utils.h>
 
-#include "extfuse.h"
+#include "libextfuse.h"
 #include "extfuse-probe.h"
 #include "extfuse-mem-types.h"
 #include "extfuse-messages.h"

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
-#include "extfuse.h"
+#include "libextfuse.h"
 
 #define MINUTE_NS (60ull * 1000000000ull)
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "extfuse.h"
+#include "libextfuse.h"
 #include "bpffs.h"
 
 #define SEC_NS 1000000000ull

@@ -25,7 +25,7 @@
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 
-#include "extfuse.h"
+#include "libextfuse.h"
 
 static struct extfuse *ef;
 

@@ -44,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "extfuse.h"
+#include "libextfuse.h"
 
 #define ROOT_ID FUSE_ROOT_ID
 #define KTIMEOUT 1.0 /* the kernel's own entry/attr timeouts, as stock */

@@ -22,7 +22,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
-#include "extfuse.h"
+#include "libextfuse.h"
 
 static unsigned long long now_ns(void)
 {

@@ -12,8 +12,8 @@
  * failure, after passing a message to the log callback.  Nothing here exits
  * or aborts.  Handles are safe to use from several threads.
  */
-#ifndef EXTFUSE_H
-#define EXTFUSE_H
+#ifndef LIBEXTFUSE_H
+#define LIBEXTFUSE_H
 
 #include <stddef.h>
 #include <stdbool.h>
