@@ -193,4 +193,4 @@ int extfuse_sync(void);
 }
 #endif
 
-#endif /* EXTFUSE_H */
+#endif /* LIBEXTFUSE_H */
