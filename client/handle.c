@@ -8,39 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "internal.h"
 #include "extfuse.skel.h"
-
-const struct ef_map_desc ef_maps[EF_NMAPS] = {
-	[EF_ENTRIES] = { EXTFUSE_MAP_ENTRIES, BPF_MAP_TYPE_HASH,
-			 BPF_MAP_TYPE_LRU_HASH,
-			 sizeof(struct extfuse_entry_key),
-			 sizeof(struct extfuse_entry_val) },
-	[EF_ATTRS] = { EXTFUSE_MAP_ATTRS, BPF_MAP_TYPE_HASH,
-		       BPF_MAP_TYPE_LRU_HASH, sizeof(__u64),
-		       sizeof(struct extfuse_attr_val) },
-	[EF_DIRS] = { EXTFUSE_MAP_DIRS, BPF_MAP_TYPE_HASH,
-		      BPF_MAP_TYPE_LRU_HASH, sizeof(struct extfuse_dir_key),
-		      sizeof(struct extfuse_dir_val) },
-	[EF_CHUNKS] = { EXTFUSE_MAP_CHUNKS, BPF_MAP_TYPE_HASH,
-			BPF_MAP_TYPE_LRU_HASH, sizeof(struct extfuse_chunk_key),
-			sizeof(struct extfuse_chunk_val) },
-	[EF_VERS] = { EXTFUSE_MAP_VERS, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH,
-		      sizeof(__u64), sizeof(__u64) },
-	[EF_SERVED] = { EXTFUSE_MAP_SERVED, BPF_MAP_TYPE_HASH,
-			BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u64) },
-	[EF_STATS] = { EXTFUSE_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
-		       BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
-		       sizeof(struct extfuse_stats) },
-	[EF_CONFIG] = { EXTFUSE_MAP_CONFIG, BPF_MAP_TYPE_ARRAY,
-			BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			sizeof(struct extfuse_config) },
-};
 
 static bool conn_char_ok(char c)
 {
@@ -81,14 +54,6 @@ int ef_check_conn_id(const char *conn_id)
 				      "connection id '%s': only A-Z a-z 0-9 . _ - are allowed",
 				      printable(conn_id, show, sizeof(show)));
 	return 0;
-}
-
-__u64 extfuse_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
 static int handle_new(const char *conn_id, const char *pin_root,

@@ -46,6 +46,7 @@ struct ef_map_desc {
 	__u32 value_size;
 };
 
+/* maps.c: the maps this library expects */
 extern const struct ef_map_desc ef_maps[EF_NMAPS];
 
 struct extfuse_bpf;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Map helpers: counters, the configuration and its epoch, walks, sweeps. */
+/*
+ * The maps: what each must look like, counters, the configuration and its
+ * epoch, walks, sweeps.
+ */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -7,6 +10,32 @@
 #include <sys/file.h>
 #include <bpf/bpf.h>
 #include "internal.h"
+
+const struct ef_map_desc ef_maps[EF_NMAPS] = {
+	[EF_ENTRIES] = { EXTFUSE_MAP_ENTRIES, BPF_MAP_TYPE_HASH,
+			 BPF_MAP_TYPE_LRU_HASH,
+			 sizeof(struct extfuse_entry_key),
+			 sizeof(struct extfuse_entry_val) },
+	[EF_ATTRS] = { EXTFUSE_MAP_ATTRS, BPF_MAP_TYPE_HASH,
+		       BPF_MAP_TYPE_LRU_HASH, sizeof(__u64),
+		       sizeof(struct extfuse_attr_val) },
+	[EF_DIRS] = { EXTFUSE_MAP_DIRS, BPF_MAP_TYPE_HASH,
+		      BPF_MAP_TYPE_LRU_HASH, sizeof(struct extfuse_dir_key),
+		      sizeof(struct extfuse_dir_val) },
+	[EF_CHUNKS] = { EXTFUSE_MAP_CHUNKS, BPF_MAP_TYPE_HASH,
+			BPF_MAP_TYPE_LRU_HASH, sizeof(struct extfuse_chunk_key),
+			sizeof(struct extfuse_chunk_val) },
+	[EF_VERS] = { EXTFUSE_MAP_VERS, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH,
+		      sizeof(__u64), sizeof(__u64) },
+	[EF_SERVED] = { EXTFUSE_MAP_SERVED, BPF_MAP_TYPE_HASH,
+			BPF_MAP_TYPE_HASH, sizeof(__u64), sizeof(__u64) },
+	[EF_STATS] = { EXTFUSE_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY,
+		       BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+		       sizeof(struct extfuse_stats) },
+	[EF_CONFIG] = { EXTFUSE_MAP_CONFIG, BPF_MAP_TYPE_ARRAY,
+			BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			sizeof(struct extfuse_config) },
+};
 
 int ef_lookup_u64(int fd, __u64 key, __u64 *val)
 {
