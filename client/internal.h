@@ -69,6 +69,14 @@ struct extfuse {
 	pthread_mutex_t lock; /* priv, epoch writes */
 };
 
+/* Bytes a record of a listing chunk takes (enum extfuse_dir_kind). */
+static inline size_t ef_dirent_size(__u32 kind, size_t namelen)
+{
+	if (kind == EXTFUSE_DIR_PLUS)
+		return FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET_DIRENTPLUS + namelen);
+	return FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
+}
+
 /* log.c */
 void ef_log(enum extfuse_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -92,6 +100,11 @@ int ef_walk(int fd, __u32 key_size, __u32 value_size, __u32 bound,
 	    int (*fn)(const void *key, const void *val, void *arg), void *arg);
 __u32 ef_walk_bound(const struct extfuse *ef, enum ef_map m);
 int ef_clear_map(struct extfuse *ef, enum ef_map m);
+int ef_walk_chain(struct extfuse *ef, __u64 dir, __u32 kind,
+		  struct extfuse_chunk_val *val,
+		  int (*fn)(const struct extfuse_chunk_key *key,
+			    const struct extfuse_chunk_val *val, void *arg),
+		  void *arg);
 int ef_drop_chunks(struct extfuse *ef, __u64 dir, __u32 kind);
 int ef_sweep(struct extfuse *ef, enum ef_map m, __u64 keep_listing);
 

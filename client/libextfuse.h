@@ -164,17 +164,48 @@ int extfuse_reset_stats(struct extfuse *ef);
 int extfuse_get_config(struct extfuse *ef, struct extfuse_config *cfg);
 int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg);
 
-/* Walk the caches (for dumps).  A callback returning non-zero stops the
- * walk and its value is returned. */
+/*
+ * Reading the caches back (for dumps and tools): values as they are
+ * stored, whether the extension would serve them or not (compare their
+ * version and epoch with extfuse_stamp()).  A missing value is -ENOENT.
+ * kind is an enum extfuse_dir_kind.
+ */
+int extfuse_read_attr(struct extfuse *ef, __u64 nodeid,
+		      struct extfuse_attr_val *val);
+int extfuse_read_entry(struct extfuse *ef, __u64 parent, const char *name,
+		       struct extfuse_entry_val *val);
+/* The header of a listing. */
+int extfuse_read_dir(struct extfuse *ef, __u64 dir, __u32 kind,
+		     struct extfuse_dir_val *val);
+
+/* Walk the caches.  A callback returning non-zero stops the walk and its
+ * value is returned. */
 typedef int (*extfuse_entry_cb)(const struct extfuse_entry_key *key,
 				const struct extfuse_entry_val *val, void *arg);
 typedef int (*extfuse_attr_cb)(__u64 nodeid, const struct extfuse_attr_val *val,
 			       void *arg);
 typedef int (*extfuse_dir_cb)(const struct extfuse_dir_key *key,
 			      const struct extfuse_dir_val *val, void *arg);
+typedef int (*extfuse_served_cb)(__u64 nodeid, __u64 count, void *arg);
 int extfuse_foreach_entry(struct extfuse *ef, extfuse_entry_cb cb, void *arg);
 int extfuse_foreach_attr(struct extfuse *ef, extfuse_attr_cb cb, void *arg);
 int extfuse_foreach_dir(struct extfuse *ef, extfuse_dir_cb cb, void *arg);
+/* Every served counter (see extfuse_served()), zeros included: only
+ * extfuse_release_node() deletes one. */
+int extfuse_foreach_served(struct extfuse *ef, extfuse_served_cb cb,
+			   void *arg);
+
+/*
+ * The records of listing listing_id of (dir, kind), in order, by following
+ * its chunks; listing_id 0 reads the listing the header names now.  ent
+ * and its name are valid during the call only.  -ESTALE when the listing
+ * was replaced or dropped while being read (chunks of it are missing),
+ * -EPROTO for malformed chunks (none of a malformed chunk's records is
+ * handed out).
+ */
+typedef int (*extfuse_dirent_cb)(const struct extfuse_dirent *ent, void *arg);
+int extfuse_foreach_dirent(struct extfuse *ef, __u64 dir, __u32 kind,
+			   __u64 listing_id, extfuse_dirent_cb cb, void *arg);
 
 /*
  * Kernel module control (/dev/extfuse).  All return -ENODEV with a clear

@@ -209,39 +209,72 @@ int ef_clear_map(struct extfuse *ef, enum ef_map m)
 	return err;
 }
 
-/* Delete the chunk chain of (dir, kind), from offset 0 to its EOF. */
-int ef_drop_chunks(struct extfuse *ef, __u64 dir, __u32 kind)
+/*
+ * Follow the chunk chain of (dir, kind) from offset 0 and call fn on each
+ * chunk, read into val (the caller's buffer: chunks are large).  Returns 0
+ * after the EOF chunk, -ENOENT where a chunk is missing (no chain at all
+ * included), -EPROTO when an offset does not grow or the chain is longer
+ * than the map, fn's non-zero value, or a lookup error (logged).  Only
+ * lookup errors are logged: which ends are normal is the caller's call.
+ */
+int ef_walk_chain(struct extfuse *ef, __u64 dir, __u32 kind,
+		  struct extfuse_chunk_val *val,
+		  int (*fn)(const struct extfuse_chunk_key *key,
+			    const struct extfuse_chunk_val *val, void *arg),
+		  void *arg)
 {
 	struct extfuse_chunk_key key = { .dir = dir, .kind = kind };
-	int fd = ef->map_fd[EF_CHUNKS], err = 0;
-	struct extfuse_chunk_val *val;
+	int fd = ef->map_fd[EF_CHUNKS], err;
 	__u32 n;
+
+	for (n = 0; n <= ef->max_entries[EF_CHUNKS]; n++) {
+		err = bpf_map_lookup_elem(fd, &key, val);
+		if (err == -ENOENT)
+			return err;
+		if (err)
+			return ef_err(err, "%s: chunk lookup of directory %llu failed: %s",
+				      ef->conn_id, (unsigned long long)dir,
+				      strerror(-err));
+		err = fn(&key, val, arg);
+		if (err)
+			return err;
+		if (val->flags & EXTFUSE_CHUNK_EOF)
+			return 0;
+		/* offsets only grow along a chain: anything else is no chain */
+		if (val->next_offset <= key.offset)
+			return -EPROTO;
+		key.offset = val->next_offset;
+	}
+	return -EPROTO;
+}
+
+static int drop_chunk(const struct extfuse_chunk_key *key,
+		      const struct extfuse_chunk_val *val, void *arg)
+{
+	struct extfuse *ef = arg;
+	int err = bpf_map_delete_elem(ef->map_fd[EF_CHUNKS], key);
+
+	(void)val;
+	if (err && err != -ENOENT)
+		ef_err(err, "%s: dropping the chunks of %llu failed: %s",
+		       ef->conn_id, (unsigned long long)key->dir,
+		       strerror(-err));
+	return err;
+}
+
+/* Delete the chunk chain of (dir, kind), from offset 0 to where it ends. */
+int ef_drop_chunks(struct extfuse *ef, __u64 dir, __u32 kind)
+{
+	struct extfuse_chunk_val *val;
+	int err;
 
 	val = malloc(sizeof(*val));
 	if (!val)
 		return ef_err(-ENOMEM, "out of memory");
-	for (n = 0; n <= ef->max_entries[EF_CHUNKS]; n++) {
-		err = bpf_map_lookup_elem(fd, &key, val);
-		if (!err)
-			err = bpf_map_delete_elem(fd, &key);
-		if (err == -ENOENT) {
-			err = 0;
-			break;
-		}
-		if (err) {
-			ef_err(err, "%s: dropping the chunks of %llu failed: %s",
-			       ef->conn_id, (unsigned long long)dir,
-			       strerror(-err));
-			break;
-		}
-		/* offsets only grow along a chain: anything else ends it */
-		if ((val->flags & EXTFUSE_CHUNK_EOF) ||
-		    val->next_offset <= key.offset)
-			break;
-		key.offset = val->next_offset;
-	}
+	err = ef_walk_chain(ef, dir, kind, val, drop_chunk, ef);
 	free(val);
-	return err;
+	/* a chain ends at a missing chunk or a bad offset, too */
+	return err == -ENOENT || err == -EPROTO ? 0 : err;
 }
 
 /* Keys that a sweep found unservable. */

@@ -191,13 +191,6 @@ int extfuse_publish_negative(struct extfuse *ef, __u64 parent,
 
 /* ---- Directory listings --------------------------------------------- */
 
-static size_t rec_size(__u32 kind, size_t namelen)
-{
-	if (kind == EXTFUSE_DIR_PLUS)
-		return FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET_DIRENTPLUS + namelen);
-	return FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
-}
-
 /*
  * Unique per publish in this process, and clock-based so that another
  * process would have to publish within the same nanosecond to collide.
@@ -224,7 +217,7 @@ static size_t count_chunks(const struct extfuse_dirent *ents, size_t n,
 	size_t i, len = 0, chunks = 1;
 
 	for (i = 0; i < n; i++) {
-		size_t rec = rec_size(kind, strlen(ents[i].name));
+		size_t rec = ef_dirent_size(kind, strlen(ents[i].name));
 
 		if (len + rec > EXTFUSE_DIRBUF_SIZE) {
 			chunks++;
@@ -305,30 +298,20 @@ struct listing {
 	struct offs old;
 };
 
+static int note_old(const struct extfuse_chunk_key *key,
+		    const struct extfuse_chunk_val *val, void *arg)
+{
+	(void)val;
+	return offs_add(arg, key->offset);
+}
+
 /* The chain a reader can reach now, to delete what the new one leaves. */
 static int collect_old(struct listing *l)
 {
-	struct extfuse_chunk_key key = { .dir = l->dir, .kind = l->kind };
-	__u32 n;
-	int err;
+	int err = ef_walk_chain(l->ef, l->dir, l->kind, l->val, note_old,
+				&l->old);
 
-	for (n = 0; n <= l->ef->max_entries[EF_CHUNKS]; n++) {
-		err = bpf_map_lookup_elem(l->ef->map_fd[EF_CHUNKS], &key,
-					  l->val);
-		if (err == -ENOENT)
-			return 0;
-		if (err)
-			return ef_err(err, "%s: chunk lookup failed: %s",
-				      l->ef->conn_id, strerror(-err));
-		err = offs_add(&l->old, key.offset);
-		if (err)
-			return err;
-		if ((l->val->flags & EXTFUSE_CHUNK_EOF) ||
-		    l->val->next_offset <= key.offset)
-			return 0;
-		key.offset = l->val->next_offset;
-	}
-	return 0;
+	return err == -ENOENT || err == -EPROTO ? 0 : err;
 }
 
 static void chunk_start(struct listing *l, __u64 offset)
@@ -365,7 +348,7 @@ static void put_record(struct listing *l, const struct extfuse_dirent *e,
 	d->namelen = namelen;
 	d->type = e->type;
 	memcpy(d->name, e->name, namelen);
-	l->val->len += rec_size(l->kind, namelen);
+	l->val->len += ef_dirent_size(l->kind, namelen);
 }
 
 static int write_chunks(struct listing *l, const struct extfuse_dirent *ents,
@@ -379,7 +362,7 @@ static int write_chunks(struct listing *l, const struct extfuse_dirent *ents,
 	for (i = 0; i < n; i++) {
 		size_t namelen = strlen(ents[i].name);
 
-		if (l->val->len + rec_size(l->kind, namelen) >
+		if (l->val->len + ef_dirent_size(l->kind, namelen) >
 		    EXTFUSE_DIRBUF_SIZE) {
 			err = chunk_write(l, last, 0);
 			if (err)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Statistics, configuration and cache walks. */
+/* Statistics and the configuration. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,62 +106,4 @@ int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg)
 		return ef_err(-EINVAL, "extfuse_set_config: unknown flags 0x%x",
 			      cfg->flags & ~EF_CFG_ALL);
 	return ef_move_epoch(ef, cfg);
-}
-
-struct walk_cb {
-	extfuse_entry_cb entry;
-	extfuse_attr_cb attr;
-	extfuse_dir_cb dir;
-	void *arg;
-};
-
-static int entry_cb(const void *key, const void *val, void *arg)
-{
-	struct walk_cb *w = arg;
-
-	return w->entry(key, val, w->arg);
-}
-
-static int attr_cb(const void *key, const void *val, void *arg)
-{
-	struct walk_cb *w = arg;
-
-	return w->attr(*(const __u64 *)key, val, w->arg);
-}
-
-static int dir_cb(const void *key, const void *val, void *arg)
-{
-	struct walk_cb *w = arg;
-
-	return w->dir(key, val, w->arg);
-}
-
-static int walk_map(struct extfuse *ef, enum ef_map m, struct walk_cb *w,
-		    bool have_cb, int (*fn)(const void *, const void *, void *))
-{
-	if (!ef || !have_cb)
-		return ef_err(-EINVAL, "extfuse_foreach_*: NULL argument");
-	return ef_walk(ef->map_fd[m], ef_maps[m].key_size,
-		       ef_maps[m].value_size, ef_walk_bound(ef, m), fn, w);
-}
-
-int extfuse_foreach_entry(struct extfuse *ef, extfuse_entry_cb cb, void *arg)
-{
-	struct walk_cb w = { .entry = cb, .arg = arg };
-
-	return walk_map(ef, EF_ENTRIES, &w, cb != NULL, entry_cb);
-}
-
-int extfuse_foreach_attr(struct extfuse *ef, extfuse_attr_cb cb, void *arg)
-{
-	struct walk_cb w = { .attr = cb, .arg = arg };
-
-	return walk_map(ef, EF_ATTRS, &w, cb != NULL, attr_cb);
-}
-
-int extfuse_foreach_dir(struct extfuse *ef, extfuse_dir_cb cb, void *arg)
-{
-	struct walk_cb w = { .dir = cb, .arg = arg };
-
-	return walk_map(ef, EF_DIRS, &w, cb != NULL, dir_cb);
 }

@@ -984,6 +984,277 @@ static void test_foreach(struct extfuse *ef)
 	tap_is(extfuse_foreach_dir(ef, NULL, NULL), -EINVAL, "NULL callback");
 }
 
+/* ---- reading back ---- */
+
+static void test_read_values(struct extfuse *ef)
+{
+	struct fuse_attr a = mkattr(61, S_IFREG | 0600);
+	struct extfuse_entry_val ev;
+	struct extfuse_attr_val av;
+	struct extfuse_dir_val dv, raw;
+	struct extfuse_stamp st;
+	__u64 exp = later();
+	char name[300];
+
+	publish_dir_attr(ef, 60);
+	extfuse_stamp(ef, 61, &st);
+	extfuse_publish_attr(ef, 61, &a, EXTFUSE_ATTR_MAY_HAVE_ACL, exp, &st);
+	tap_is(extfuse_read_attr(ef, 61, &av), 0, "read_attr");
+	tap_ok(!memcmp(&av.attr, &a, sizeof(a)) && av.expiry_ns == exp &&
+		       av.version == st.version && av.epoch == st.epoch &&
+		       av.flags == EXTFUSE_ATTR_MAY_HAVE_ACL,
+	       "read_attr: the value as published");
+	is_logged(extfuse_read_attr(ef, 62, &av), -ENOENT,
+		  "read_attr: nothing for an unknown node");
+	is_logged(extfuse_read_attr(ef, 0, &av), -EINVAL,
+		  "read_attr: node 0 refused");
+	tap_is(extfuse_read_attr(ef, 61, NULL), -EINVAL, "read_attr: NULL");
+
+	extfuse_stamp(ef, 60, &st);
+	extfuse_publish_entry(ef, 60, "x", 61, 3, exp, &st);
+	extfuse_publish_negative(ef, 60, "gone", exp, &st);
+	tap_is(extfuse_read_entry(ef, 60, "x", &ev), 0, "read_entry");
+	tap_ok(ev.nodeid == 61 && ev.generation == 3 && ev.flags == 0 &&
+		       ev.expiry_ns == exp && ev.version == st.version,
+	       "read_entry: the value as published");
+	tap_is(extfuse_read_entry(ef, 60, "gone", &ev), 0,
+	       "read_entry of a negative entry");
+	tap_ok(ev.nodeid == 0 && ev.flags == EXTFUSE_ENTRY_NEGATIVE,
+	       "read_entry: negative");
+	is_logged(extfuse_read_entry(ef, 60, "y", &ev), -ENOENT,
+		  "read_entry: nothing for an unknown name");
+	is_logged(extfuse_read_entry(ef, 60, "a/b", &ev), -EINVAL,
+		  "read_entry: name with '/' refused");
+	memset(name, 'n', 256);
+	name[256] = '\0';
+	tap_is(extfuse_read_entry(ef, 60, name, &ev), -ENAMETOOLONG,
+	       "read_entry: 256-byte name refused");
+	tap_is(extfuse_read_entry(ef, 60, NULL, &ev), -EINVAL,
+	       "read_entry: NULL name");
+	tap_is(extfuse_read_entry(ef, 0, "x", &ev), -EINVAL,
+	       "read_entry: parent 0");
+
+	extfuse_publish_dir(ef, 60, ents, NENTS, exp, &st);
+	tap_is(extfuse_read_dir(ef, 60, EXTFUSE_DIR_PLUS, &dv), 0, "read_dir");
+	tap_ok(header(ef, 60, EXTFUSE_DIR_PLUS, &raw) &&
+		       !memcmp(&dv, &raw, sizeof(dv)) &&
+		       dv.nentries == NENTS && dv.expiry_ns == exp,
+	       "read_dir: the header as stored");
+	is_logged(extfuse_read_dir(ef, 62, EXTFUSE_DIR_PLAIN, &dv), -ENOENT,
+		  "read_dir: nothing for an unlisted directory");
+	is_logged(extfuse_read_dir(ef, 60, 2, &dv), -EINVAL,
+		  "read_dir: unknown kind refused");
+}
+
+struct got_dirents {
+	int n;
+	bool same; /* every record equals ents[i] */
+	int stop_at; /* return 7 at this record, if non-zero */
+};
+
+static int got_dirent(const struct extfuse_dirent *e, void *arg)
+{
+	struct got_dirents *g = arg;
+
+	g->same = g->same && g->n < NENTS &&
+		  !strcmp(e->name, ents[g->n].name) && e->ino == ents[g->n].ino &&
+		  e->off == ents[g->n].off && e->type == ents[g->n].type;
+	return ++g->n == g->stop_at ? 7 : 0;
+}
+
+static void test_read_listing(struct extfuse *ef)
+{
+	struct got_dirents g = { .same = true };
+	struct extfuse_dir_val plain, plus;
+	struct extfuse_stamp st;
+	__u32 kind;
+
+	for (kind = EXTFUSE_DIR_PLAIN; kind <= EXTFUSE_DIR_PLUS; kind++) {
+		g = (struct got_dirents){ .same = true };
+		tap_is(extfuse_foreach_dirent(ef, 60, kind, 0, got_dirent, &g),
+		       0, "foreach_dirent of the current listing (kind %u)",
+		       kind);
+		tap_ok(g.n == NENTS && g.same,
+		       "every record as published, in order (%d)", g.n);
+	}
+	extfuse_read_dir(ef, 60, EXTFUSE_DIR_PLAIN, &plain);
+	extfuse_read_dir(ef, 60, EXTFUSE_DIR_PLUS, &plus);
+	g = (struct got_dirents){ .same = true, .stop_at = 5 };
+	tap_is(extfuse_foreach_dirent(ef, 60, EXTFUSE_DIR_PLAIN,
+				      plain.listing_id, got_dirent, &g),
+	       7, "a callback's non-zero return stops the walk and is returned");
+	tap_is(g.n, 5, "walk stopped at once");
+	g = (struct got_dirents){ .same = true };
+	is_logged(extfuse_foreach_dirent(ef, 60, EXTFUSE_DIR_PLAIN,
+					 plus.listing_id, got_dirent, &g),
+		  -ESTALE, "another listing's id: stale");
+	tap_is(g.n, 0, "no record of another listing");
+
+	/* republished shorter: the old listing is gone */
+	extfuse_stamp(ef, 60, &st);
+	extfuse_publish_dir(ef, 60, ents, 5, later(), &st);
+	g = (struct got_dirents){ .same = true };
+	tap_is(extfuse_foreach_dirent(ef, 60, EXTFUSE_DIR_PLAIN,
+				      plain.listing_id, got_dirent, &g),
+	       -ESTALE, "a listing replaced meanwhile: stale");
+	g = (struct got_dirents){ .same = true };
+	tap_is(extfuse_foreach_dirent(ef, 60, EXTFUSE_DIR_PLAIN, 0, got_dirent,
+				      &g),
+	       0, "the listing that replaced it");
+	tap_ok(g.n == 5 && g.same, "has its 5 records");
+
+	extfuse_stamp(ef, 63, &st);
+	extfuse_publish_dir(ef, 63, NULL, 0, later(), &st);
+	g = (struct got_dirents){ .same = true };
+	tap_is(extfuse_foreach_dirent(ef, 63, EXTFUSE_DIR_PLUS, 0, got_dirent,
+				      &g),
+	       0, "an empty listing");
+	tap_is(g.n, 0, "has no record");
+	is_logged(extfuse_foreach_dirent(ef, 64, EXTFUSE_DIR_PLAIN, 0,
+					 got_dirent, &g),
+		  -ENOENT, "no listing");
+	tap_is(extfuse_foreach_dirent(ef, 60, 5, 0, got_dirent, &g), -EINVAL,
+	       "unknown kind refused");
+	tap_is(extfuse_foreach_dirent(ef, 60, EXTFUSE_DIR_PLAIN, 0, NULL, NULL),
+	       -EINVAL, "NULL callback refused");
+}
+
+/* Append a plain record to c (no checks: this writes malformed ones). */
+static void put_raw(struct extfuse_chunk_val *c, const char *name,
+		    size_t namelen, __u64 off)
+{
+	struct fuse_dirent *d = (struct fuse_dirent *)(c->buf + c->len);
+
+	d->ino = off;
+	d->off = off;
+	d->namelen = namelen;
+	d->type = DT_REG;
+	memcpy(d->name, name, strlen(name));
+	c->len += FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + namelen);
+}
+
+enum bad_kind { BAD_LEN, BAD_NAMELEN, BAD_PAST_END, BAD_SLASH, BAD_CHAIN };
+
+/*
+ * Dir 70: a header and a well-formed first chunk (records file-000, off
+ * 10), then a second chunk at offset 10 made malformed as told.
+ */
+static void write_bad_listing(struct extfuse *ef, enum bad_kind bad)
+{
+	static struct extfuse_chunk_val c;
+	struct extfuse_chunk_key key = { .dir = 70, .kind = EXTFUSE_DIR_PLAIN };
+	struct extfuse_dir_key dk = { .dir = 70, .kind = EXTFUSE_DIR_PLAIN };
+	struct extfuse_dir_val hdr = { .listing_id = 77, .expiry_ns = later(),
+				       .nchunks = 3, .nentries = 2 };
+	int cfd = map_fd(ef, EXTFUSE_MAP_CHUNKS);
+
+	bpf_map_update_elem(map_fd(ef, EXTFUSE_MAP_DIRS), &dk, &hdr, BPF_ANY);
+	memset(&c, 0, sizeof(c));
+	c.listing_id = 77;
+	put_raw(&c, ents[0].name, strlen(ents[0].name), ents[0].off);
+	c.next_offset = ents[0].off;
+	bpf_map_update_elem(cfd, &key, &c, BPF_ANY);
+
+	memset(&c, 0, sizeof(c));
+	c.listing_id = 77;
+	key.offset = ents[0].off;
+	put_raw(&c, ents[1].name, strlen(ents[1].name), ents[1].off);
+	c.next_offset = ents[1].off;
+	switch (bad) {
+	case BAD_LEN:
+		c.len = EXTFUSE_DIRBUF_SIZE + 8;
+		break;
+	case BAD_NAMELEN:
+		put_raw(&c, "", 0, 30);
+		break;
+	case BAD_PAST_END:
+		put_raw(&c, "abc", 3, 30);
+		c.len -= 8;
+		break;
+	case BAD_SLASH:
+		put_raw(&c, "a/b", 3, 30);
+		break;
+	case BAD_CHAIN:
+		c.next_offset = key.offset; /* points at itself */
+		break;
+	}
+	bpf_map_update_elem(cfd, &key, &c, BPF_ANY);
+}
+
+static void test_read_malformed(struct extfuse *ef)
+{
+	static const char *const what[] = {
+		[BAD_LEN] = "chunk longer than a reply",
+		[BAD_NAMELEN] = "record with an empty name",
+		[BAD_PAST_END] = "record past the chunk's end",
+		[BAD_SLASH] = "name with a '/'",
+		[BAD_CHAIN] = "chain that does not end",
+	};
+	struct got_dirents g;
+	int bad;
+
+	for (bad = BAD_LEN; bad <= BAD_CHAIN; bad++) {
+		write_bad_listing(ef, bad);
+		g = (struct got_dirents){ .same = true };
+		is_logged(extfuse_foreach_dirent(ef, 70, EXTFUSE_DIR_PLAIN, 0,
+						 got_dirent, &g),
+			  -EPROTO, what[bad]);
+		/* BAD_CHAIN: the chunk is well-formed, only its link is not */
+		tap_is(g.n, bad == BAD_CHAIN ? 2 : 1,
+		       "%s: records before the malformed chunk only",
+		       what[bad]);
+	}
+	extfuse_invalidate_dir(ef, 70);
+}
+
+static int got_served(__u64 node, __u64 count, void *arg)
+{
+	__u64 *counts = arg; /* of nodes 0..99 */
+
+	if (node < 100)
+		counts[node] = count;
+	return 0;
+}
+
+static int stop_served(__u64 node, __u64 count, void *arg)
+{
+	(void)node;
+	(void)count;
+	++*(int *)arg;
+	return -EINTR;
+}
+
+static void test_read_served(struct extfuse *ef)
+{
+	__u64 counts[100] = { 0 };
+	struct extfuse_req req;
+	int n = 0;
+
+	/* node 61 named by 60/x, both with attributes: lookups are served */
+	serve_lookup(ef, 60, "x", &req);
+	serve_lookup(ef, 60, "x", &req);
+	tap_is(extfuse_foreach_served(ef, got_served, counts), 0,
+	       "foreach_served");
+	tap_is(counts[61], 2, "two lookups served by the extension");
+	tap_is(extfuse_foreach_served(ef, stop_served, &n), -EINTR,
+	       "a callback's error stops the walk and is returned");
+	tap_is(n, 1, "walk stopped at once");
+	tap_is(extfuse_foreach_served(ef, NULL, NULL), -EINVAL,
+	       "NULL callback refused");
+	/* hand the lookups back, as FORGET would, for the tests after */
+	req_init(&req, FUSE_FORGET, 61);
+	req.nlookup = 2;
+	run(ef, &req);
+}
+
+static void test_read(struct extfuse *ef)
+{
+	test_read_values(ef);
+	test_read_listing(ef);
+	test_read_malformed(ef);
+	test_read_served(ef);
+}
+
 /* ---- kernel module control ---- */
 
 static void test_module(struct extfuse *ef)
@@ -1198,6 +1469,7 @@ int main(void)
 	test_config(ef);
 	test_flush(ef);
 	test_foreach(ef);
+	test_read(ef);
 	test_module(ef);
 	test_open(ef);
 	test_vers_full();
