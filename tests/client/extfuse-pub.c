@@ -11,8 +11,11 @@
  *                  invalidated, which leaves that entry stale
  * Extension runs: GETATTR 100 (hit), GETATTR 999 (miss),
  * LOOKUP 1/hello (hit, served[100] = 1), LOOKUP 1/nothere (miss).
+ * With "corrupt", the first chunk of node 1's plain listing then claims
+ * more bytes than a reply holds, as a broken writer could leave it.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,14 +89,28 @@ static int publish(struct extfuse *ef)
 	       run(ef, FUSE_LOOKUP, 1, "nothere");
 }
 
+static int corrupt(struct extfuse *ef)
+{
+	struct extfuse_chunk_key key = { .dir = 1, .kind = EXTFUSE_DIR_PLAIN };
+	static struct extfuse_chunk_val c;
+	int fd = extfuse_map_fd(ef, EXTFUSE_MAP_CHUNKS);
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &key, &c))
+		return -ENOENT;
+	c.len = EXTFUSE_DIRBUF_SIZE + 64;
+	return bpf_map_update_elem(fd, &key, &c, BPF_EXIST);
+}
+
 int main(int argc, char **argv)
 {
 	struct extfuse_opts o = { .sz = sizeof(o) };
 	struct extfuse *ef;
 	int err;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s PIN_ROOT CONN\n", argv[0]);
+	if (argc != 3 && (argc != 4 || strcmp(argv[3], "corrupt"))) {
+		fprintf(stderr, "usage: %s PIN_ROOT CONN [corrupt]\n", argv[0]);
 		return 2;
 	}
 	o.pin_root = argv[1];
@@ -101,6 +118,8 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 	err = publish(ef);
+	if (!err && argc == 4)
+		err = corrupt(ef);
 	if (err)
 		fprintf(stderr, "%s: publishing failed: %s\n", argv[0],
 			strerror(-err));

@@ -225,6 +225,18 @@ ok $? "status with two connections"
 has 'pinned connections: 2' out
 ok $? "status lists both"
 
+# ---- a malformed listing ----
+"$PUB" "$root" c3 corrupt
+ok $? "helper published connection c3 with a malformed chunk"
+run dump c3
+expect 0 "dump of a malformed listing"
+has '(malformed chunk after offset 0)' out
+ok $? "dump: marks the malformed chunk in the listing"
+has 'malformed listing of directory 1 (plain)' err
+ok $? "dump: says what is malformed: $(head -n 1 "$tmp/err")"
+has 'dir 1 plus: listing' out && has 'off 3 ino 100 reg "hello"' out
+ok $? "dump: the other listing is still shown"
+
 # ---- help, version ----
 run --version
 expect 0 "--version"

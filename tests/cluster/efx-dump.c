@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <bpf/bpf.h>
 
 #include "libextfuse.h"
 
@@ -64,28 +63,6 @@ static int print_dir(const struct extfuse_dir_key *k,
 	return 0;
 }
 
-static int lookup(const char *map, const void *key, void *val)
-{
-	int fd = extfuse_map_fd(ef, map);
-
-	if (fd < 0)
-		return fd;
-	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
-}
-
-static int get_entry(__u64 parent, const char *name,
-		     struct extfuse_entry_val *val)
-{
-	struct extfuse_entry_key key;
-
-	if (strlen(name) > EXTFUSE_NAME_MAX)
-		return -ENAMETOOLONG;
-	memset(&key, 0, sizeof(key));
-	key.parent = parent;
-	strcpy(key.name, name);
-	return lookup(EXTFUSE_MAP_ENTRIES, &key, val);
-}
-
 /* Follow the published entries from the root (nodeid 1). */
 static int resolve(const char *rel, __u64 *nodeid)
 {
@@ -98,7 +75,7 @@ static int resolve(const char *rel, __u64 *nodeid)
 		return -ENOMEM;
 	for (c = strtok_r(path, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
-		ret = get_entry(n, c, &val);
+		ret = extfuse_read_entry(ef, n, c, &val);
 		if (ret < 0)
 			break;
 		if (val.flags & EXTFUSE_ENTRY_NEGATIVE) {
@@ -139,7 +116,7 @@ static int compare(const char *mnt, const char *rel)
 		printf("%s: no entry in the map\n", rel);
 		return 1;
 	}
-	if (lookup(EXTFUSE_MAP_ATTRS, &nodeid, &v) < 0) {
+	if (extfuse_read_attr(ef, nodeid, &v) < 0) {
 		printf("%s: nodeid %llu has no attributes in the map\n", rel,
 		       (unsigned long long)nodeid);
 		return 1;
@@ -196,7 +173,6 @@ int main(int argc, char **argv)
 	struct extfuse_entry_val ev;
 	struct extfuse_attr_val av;
 	struct extfuse_dir_val dv;
-	struct extfuse_dir_key dk;
 	const char *cmd;
 	__u64 n;
 	int ret;
@@ -222,24 +198,21 @@ int main(int argc, char **argv)
 			      : (printf("%llu\n", (unsigned long long)n), 0);
 	else if (!strcmp(cmd, "has-attr") && argc == 4) {
 		n = strtoull(argv[3], NULL, 0);
-		ret = lookup(EXTFUSE_MAP_ATTRS, &n, &av) < 0 ? 1 : 0;
+		ret = extfuse_read_attr(ef, n, &av) < 0 ? 1 : 0;
 	} else if (!strcmp(cmd, "attr-left") && argc == 4) {
 		n = strtoull(argv[3], NULL, 0);
-		ret = lookup(EXTFUSE_MAP_ATTRS, &n, &av) < 0 ? 1 : 0;
+		ret = extfuse_read_attr(ef, n, &av) < 0 ? 1 : 0;
 		if (!ret)
 			printf("%lld\n", ((long long)av.expiry_ns -
 					  (long long)extfuse_now_ns()) /
 						 1000000);
 	} else if (!strcmp(cmd, "has-dir") && argc == 4) {
-		memset(&dk, 0, sizeof(dk));
-		dk.dir = strtoull(argv[3], NULL, 0);
-		dk.kind = EXTFUSE_DIR_PLUS;
-		ret = lookup(EXTFUSE_MAP_DIRS, &dk, &dv) < 0 ? 1 : 0;
-	} else if (!strcmp(cmd, "has-entry") && argc == 5)
-		ret = get_entry(strtoull(argv[3], NULL, 0), argv[4], &ev) < 0
-			      ? 1
-			      : 0;
-	else if (!strcmp(cmd, "hits"))
+		n = strtoull(argv[3], NULL, 0);
+		ret = extfuse_read_dir(ef, n, EXTFUSE_DIR_PLUS, &dv) < 0 ? 1 : 0;
+	} else if (!strcmp(cmd, "has-entry") && argc == 5) {
+		n = strtoull(argv[3], NULL, 0);
+		ret = extfuse_read_entry(ef, n, argv[4], &ev) < 0 ? 1 : 0;
+	} else if (!strcmp(cmd, "hits"))
 		ret = hits();
 	else if (!strcmp(cmd, "compare") && argc == 5)
 		ret = compare(argv[3], argv[4]);

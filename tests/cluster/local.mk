@@ -3,7 +3,7 @@
 # maps and upcalls) and in the QEMU guest with the kernel module.
 check_PROGRAMS += cluster/efx-dump cluster/gfapi-ops
 cluster_efx_dump_SOURCES = cluster/efx-dump.c
-cluster_efx_dump_LDADD = $(top_builddir)/client/libextfuse.la $(LIBBPF_LIBS)
+cluster_efx_dump_LDADD = $(top_builddir)/client/libextfuse.la
 cluster_gfapi_ops_SOURCES = cluster/gfapi-ops.c
 cluster_gfapi_ops_CFLAGS = $(AM_CFLAGS) $(GFAPI_CFLAGS)
 cluster_gfapi_ops_LDADD = $(GFAPI_LIBS)
