@@ -20,13 +20,14 @@ struct ctl {
 	bool verbose;
 };
 
-/* extfusectl.c: messages, arguments, connections */
+/* extfusectl-args.c */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int lib_code(int err);
 int cmd_args(int argc, char **argv, int min, int max, bool *json,
 	     const char *synopsis);
 
+/* extfusectl-conns.c */
 struct names {
 	char **v;
 	size_t n;
