@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * performance/extfuse: the process-wide connection.  The worker thread of
+ * each instance finds the FUSE connection of the mount, creates its maps
+ * or takes them over from an older graph, attaches the extension, and
+ * retires an instance whose graph was superseded; the maps are removed
+ * when the mount goes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glusterfs/glusterfs.h>
+#include <glusterfs/xlator.h>
+#include <glusterfs/logging.h>
+
+#include "extfuse.h"
+#include "extfuse-messages.h"
+
+#define EFX_SWEEP_SECONDS 1
+
+/*
+ * The maps belong to the FUSE connection, not to one graph: after a graph
+ * switch the new instance of this translator takes them over.  All
+ * instances live in the same shared object, so this is process-wide.
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct extfuse *ef;
+	xlator_t *owner;
+	char conn_id[16];
+	bool attached;
+	bool exiting; /* the process is in exit(): create nothing more */
+	bool warned_no_module; /* one warning per process, not per graph */
+} efx_conn = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Whether this instance publishes into the connection's maps. */
+bool efx_conn_owned_by(xlator_t *this)
+{
+	return __atomic_load_n(&efx_conn.owner, __ATOMIC_ACQUIRE) == this;
+}
+
+bool efx_conn_attached(void)
+{
+	return __atomic_load_n(&efx_conn.attached, __ATOMIC_RELAXED);
+}
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+static void efx_unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] &&
+		    s[3]) {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				      (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+/*
+ * The FUSE connection id of the mount (minor of its st_dev), read from
+ * mountinfo: stat() of the mount point would be a FUSE request to this
+ * very process.  Returns -ENOENT while the mount is not there.
+ */
+static int efx_mount_conn(const char *mnt, unsigned int *conn)
+{
+	char line[4096], point[PATH_MAX], fstype[256];
+	unsigned int maj, min;
+	int ret = -ENOENT;
+	char *dash;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min,
+			   point) != 3)
+			continue;
+		dash = strstr(line, " - ");
+		if (!dash || sscanf(dash + 3, "%255s", fstype) != 1)
+			continue;
+		efx_unescape(point);
+		if (strcmp(point, mnt) || strncmp(fstype, "fuse", 4))
+			continue;
+		*conn = min; /* the last match is the top mount */
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* The maps were flushed under a graph: let its sweeper unpin all. */
+static void efx_disown(xlator_t *old)
+{
+	efx_unpublish_pinned(old->private, NULL);
+}
+
+static int efx_open_maps(xlator_t *this, unsigned int conn)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse_opts opts = {.sz = sizeof(opts)};
+	struct extfuse *ef = NULL;
+	xlator_t *old = NULL;
+	char id[16];
+	int ret = 0;
+
+	snprintf(id, sizeof(id), "%u", conn);
+	opts.max_entries = priv->max_entries;
+	pthread_mutex_lock(&efx_conn.lock);
+	if (__atomic_load_n(&efx_conn.exiting, __ATOMIC_SEQ_CST)) {
+		pthread_mutex_unlock(&efx_conn.lock);
+		return -ESHUTDOWN;
+	}
+	if (efx_conn.ef && !strcmp(efx_conn.conn_id, id)) {
+		/* A graph switch: what the old graph published is gone. */
+		ef = efx_conn.ef;
+		old = efx_conn.owner;
+		extfuse_flush(ef);
+		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_GRAPH_SWITCH,
+		       "taking over the maps of connection %s", id);
+	} else {
+		ret = extfuse_create(id, &opts, &ef);
+		if (ret == -EEXIST) {
+			/* Left over by a client of an earlier mount. */
+			extfuse_remove(id, NULL);
+			ret = extfuse_create(id, &opts, &ef);
+		}
+		if (ret == 0 &&
+		    __atomic_load_n(&efx_conn.exiting, __ATOMIC_SEQ_CST)) {
+			/* exit() began while the pins were being made. */
+			extfuse_remove(id, NULL);
+			pthread_mutex_unlock(&efx_conn.lock);
+			return -ESHUTDOWN;
+		}
+		if (ret < 0) {
+			pthread_mutex_unlock(&efx_conn.lock);
+			gf_msg(this->name, GF_LOG_WARNING, -ret,
+			       EXTFUSE_MSG_MAPS_FAILED,
+			       "cannot create the maps of connection %s: "
+			       "pass-through only",
+			       id);
+			return ret;
+		}
+		efx_conn.ef = ef;
+		snprintf(efx_conn.conn_id, sizeof(efx_conn.conn_id), "%s", id);
+		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_MAPS_CREATED,
+		       "maps of connection %s pinned under %s/%s", id,
+		       EXTFUSE_PIN_ROOT, id);
+	}
+	snprintf(priv->conn_id, sizeof(priv->conn_id), "%s", id);
+	efx_apply_config(this, ef);
+	__atomic_store_n(&priv->ef, ef, __ATOMIC_RELEASE);
+	__atomic_store_n(&efx_conn.owner, this, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&efx_conn.lock);
+	if (old && old != this && old->private)
+		efx_disown(old);
+	return 0;
+}
+
+static void efx_attach(xlator_t *this)
+{
+	struct efx_priv *priv = efx_priv(this);
+	const char *mnt = this->ctx->cmd_args.mount_point;
+	__u32 conn = 0;
+	int fd, ret;
+
+	if (!extfuse_module_loaded()) {
+		if (!__atomic_exchange_n(&efx_conn.warned_no_module, true,
+					 __ATOMIC_RELAXED))
+			gf_msg(this->name, GF_LOG_WARNING, 0,
+			       EXTFUSE_MSG_NO_MODULE,
+			       "the extfuse kernel module is not loaded: the "
+			       "maps are kept up to date, but every request "
+			       "still reaches this client");
+		return;
+	}
+	pthread_mutex_lock(&efx_conn.lock);
+	if (efx_conn.attached) {
+		pthread_mutex_unlock(&efx_conn.lock);
+		return;
+	}
+	/* Opening the mount is served by the bridge: never from init. */
+	fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+	} else {
+		ret = extfuse_attach(efx_ef(priv), fd, &conn);
+		close(fd); /* an open fd would make umount fail */
+	}
+	efx_conn.attached = ret == 0;
+	pthread_mutex_unlock(&efx_conn.lock);
+	if (ret == 0)
+		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_ATTACHED,
+		       "extension attached to FUSE connection %u", conn);
+	else
+		gf_msg(this->name, GF_LOG_WARNING, -ret,
+		       EXTFUSE_MSG_ATTACH_FAILED,
+		       "cannot attach the extension: every request still "
+		       "reaches this client");
+}
+
+/* Detach the extension from the mount (the module must be loaded). */
+static void efx_detach(xlator_t *this)
+{
+	const char *mnt = this->ctx->cmd_args.mount_point;
+	int fd;
+
+	fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	extfuse_detach(fd);
+	close(fd);
+}
+
+/* Remove the pins of the connection (disabled, unmount, exit). */
+bool efx_conn_remove(xlator_t *this)
+{
+	pthread_mutex_lock(&efx_conn.lock);
+	/* A newer graph's instance may have taken the maps over meanwhile. */
+	if (efx_conn.owner != this) {
+		pthread_mutex_unlock(&efx_conn.lock);
+		return false;
+	}
+	if (efx_conn.attached)
+		efx_detach(this);
+	efx_conn.attached = false;
+	if (efx_conn.ef) {
+		/*
+		 * Not closed: instances of older graphs may still sweep
+		 * their pins through it, and closed fds get reused.  Its
+		 * maps die with the last fd; a handle is left per cycle.
+		 */
+		efx_conn.ef = NULL;
+		extfuse_remove(efx_conn.conn_id, NULL);
+		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_REMOVED,
+		       "maps of connection %s removed", efx_conn.conn_id);
+		efx_conn.conn_id[0] = '\0';
+	}
+	__atomic_store_n(&efx_conn.owner, NULL, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&efx_conn.lock);
+	return true;
+}
+
+/*
+ * A graph newer than ours is active.  init() runs before the graph it
+ * belongs to becomes ctx->active (and after a switch the mount exists
+ * already), so "not the active graph" alone also describes a graph still
+ * being built, which must not remove the maps it just took over.  Graph
+ * ids only grow.
+ */
+static bool efx_superseded(xlator_t *this)
+{
+	glusterfs_graph_t *active =
+		__atomic_load_n(&this->ctx->active, __ATOMIC_ACQUIRE);
+
+	return active && this->graph && active->id > this->graph->id;
+}
+
+/*
+ * A newer graph is active and no instance of it took the maps over
+ * (extfuse was turned off): delete every entry, unpin
+ * what the kernel does not hold, and remove the maps.  A node the kernel
+ * still holds through kernel-served lookups stays pinned for the life of
+ * the process: freeing it would let a later request name a freed inode.
+ */
+static void efx_retire(xlator_t *this)
+{
+	struct efx_priv *priv = efx_priv(this);
+	unsigned int kept;
+
+	if (!efx_conn_owned_by(this) || !efx_superseded(this))
+		return;
+	efx_unpublish_pinned(priv, efx_ef(priv));
+	efx_sweep(this);
+	kept = efx_count_pinned(priv);
+	if (kept)
+		gf_msg(this->name, GF_LOG_WARNING, 0,
+		       EXTFUSE_MSG_RELEASE_FAILED,
+		       "%u nodes are still held by the kernel and stay "
+		       "referenced",
+		       kept);
+	/* Whether removed here or taken over, the handle is not ours. */
+	efx_conn_remove(this);
+	__atomic_store_n(&priv->ef, NULL, __ATOMIC_RELEASE);
+}
+
+/*
+ * The worker of an instance: finds the mount's connection, then sweeps
+ * (and retires the instance once superseded) every EFX_SWEEP_SECONDS.
+ */
+void *efx_worker(void *arg)
+{
+	xlator_t *this = arg;
+	struct efx_priv *priv = efx_priv(this);
+	const char *mnt = this->ctx->cmd_args.mount_point;
+	unsigned int conn = 0;
+	bool started = false;
+	struct timespec ts;
+
+	THIS = this;
+	pthread_mutex_lock(&priv->lock);
+	while (!priv->stop) {
+		pthread_mutex_unlock(&priv->lock);
+		if (!started && mnt && efx_mount_conn(mnt, &conn) == 0) {
+			started = true;
+			if (efx_open_maps(this, conn) == 0)
+				efx_attach(this);
+		}
+		if (started) {
+			efx_sweep(this);
+			efx_retire(this);
+		}
+		pthread_mutex_lock(&priv->lock);
+		if (priv->stop)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (started) {
+			ts.tv_sec += EFX_SWEEP_SECONDS;
+		} else {
+			ts.tv_nsec += 100 * 1000 * 1000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+		}
+		pthread_cond_timedwait(&priv->cond, &priv->lock, &ts);
+	}
+	pthread_mutex_unlock(&priv->lock);
+	return NULL;
+}
+
+/*
+ * glusterfs leaves through exit() on unmount, without fini, while the
+ * threads of every graph still run: one of them may be creating the pins
+ * right now (the directory appears before the maps are complete), for a
+ * graph that never became active.  Stop new creations, then wait for the
+ * one in progress, which holds the lock, so that whatever it pinned is
+ * removed here or by itself.  The wait is bounded: exit must not hang on
+ * a thread stuck in a FUSE request.
+ */
+static void __attribute__((destructor)) efx_at_exit(void)
+{
+	struct timespec ts;
+	bool locked;
+
+	__atomic_store_n(&efx_conn.exiting, true, __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	locked = pthread_mutex_timedlock(&efx_conn.lock, &ts) == 0;
+	if (efx_conn.ef && efx_conn.conn_id[0])
+		extfuse_remove(efx_conn.conn_id, NULL);
+	efx_conn.ef = NULL;
+	if (locked)
+		pthread_mutex_unlock(&efx_conn.lock);
+}

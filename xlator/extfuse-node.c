@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * performance/extfuse: node records, pins, the names published per node
+ * and the sweeper.
+ *
+ * Lifetime: an inode named by a published entry is pinned (inode_ref) and
+ * the names published for it are recorded in its inode context.  A pin is
+ * dropped only after its names were deleted, a grace period passed
+ * (extfuse_sync) and the kernel holds no kernel-served lookups of it
+ * (extfuse_release_node), by the sweeper thread.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <glusterfs/glusterfs.h>
+#include <glusterfs/xlator.h>
+#include <glusterfs/inode.h>
+
+#include "extfuse.h"
+#include "extfuse-mem-types.h"
+
+/* Only inodes of this graph's table are FUSE nodeids of the bridge. */
+bool efx_inode_ok(xlator_t *this, inode_t *inode)
+{
+	xlator_t *top;
+
+	if (!inode || !this->graph)
+		return false;
+	top = this->graph->top;
+	return top && inode->table == top->itable;
+}
+
+/* Called with priv->lock held. */
+static struct efx_node *efx_node_get(xlator_t *this, inode_t *inode,
+				     bool create)
+{
+	struct efx_node *node = NULL;
+	uint64_t v = 0;
+
+	if (inode_ctx_get(inode, this, &v) == 0 && v)
+		return (struct efx_node *)(uintptr_t)v;
+	if (!create)
+		return NULL;
+	node = GF_CALLOC(1, sizeof(*node), gf_extfuse_mt_node);
+	if (!node)
+		return NULL;
+	INIT_LIST_HEAD(&node->release);
+	INIT_LIST_HEAD(&node->plist);
+	INIT_LIST_HEAD(&node->names);
+	node->inode = inode;
+	node->nodeid = efx_nodeid(inode);
+	v = (uint64_t)(uintptr_t)node;
+	if (inode_ctx_set(inode, this, &v) != 0) {
+		GF_FREE(node);
+		return NULL;
+	}
+	return node;
+}
+
+/* The context makes forget tell us before the address is reused. */
+struct efx_node *efx_node_track(xlator_t *this, inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct efx_node *node;
+
+	pthread_mutex_lock(&priv->lock);
+	node = efx_node_get(this, inode, true);
+	pthread_mutex_unlock(&priv->lock);
+	return node;
+}
+
+/* Called with priv->lock held: queue a pinned node without names. */
+static void efx_node_maybe_release(struct efx_priv *priv, struct efx_node *node)
+{
+	if (node->pinned && !node->nnames && !node->queued) {
+		list_add_tail(&node->release, &priv->releasing);
+		node->queued = true;
+	}
+}
+
+/* Called with priv->lock held: delete one published name. */
+static void efx_name_drop(struct extfuse *ef, struct efx_priv *priv,
+			  struct efx_node *node, struct efx_name *nm)
+{
+	int ret = 0;
+
+	if (ef)
+		ret = extfuse_invalidate_entry(ef, nm->parent, nm->name);
+	if (ret < 0)
+		GF_ATOMIC_INC(priv->c.errors);
+	else
+		GF_ATOMIC_INC(priv->c.invalidations);
+	list_del(&nm->list);
+	node->nnames--;
+	GF_FREE(nm);
+}
+
+/* Called with priv->lock held: delete every name published for node. */
+static void efx_names_drop_all(struct extfuse *ef, struct efx_priv *priv,
+			       struct efx_node *node)
+{
+	struct efx_name *nm, *tmp;
+
+	list_for_each_entry_safe (nm, tmp, &node->names, list)
+		efx_name_drop(ef, priv, node, nm);
+	efx_node_maybe_release(priv, node);
+}
+
+/* Delete (parent, name) if it was published for inode. */
+void efx_name_forget(xlator_t *this, inode_t *inode, uint64_t parent,
+		     const char *name)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_ef(priv);
+	struct efx_node *node;
+	struct efx_name *nm, *tmp;
+
+	if (!ef || !name)
+		return;
+	/* The map may hold the name for another inode, or a negative. */
+	efx_count_ret(this, extfuse_invalidate_entry(ef, parent, name),
+		      "invalidate entry");
+	if (!inode)
+		return;
+	pthread_mutex_lock(&priv->lock);
+	node = efx_node_get(this, inode, false);
+	if (node) {
+		list_for_each_entry_safe (nm, tmp, &node->names, list) {
+			if (nm->parent == parent && !strcmp(nm->name, name))
+				efx_name_drop(NULL, priv, node, nm);
+		}
+		efx_node_maybe_release(priv, node);
+	}
+	pthread_mutex_unlock(&priv->lock);
+}
+
+/* Unpublish every name of inode (the caller holds a reference to it). */
+void efx_node_unpublish(xlator_t *this, inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_ef(priv);
+	struct efx_node *node;
+
+	pthread_mutex_lock(&priv->lock);
+	node = efx_node_get(this, inode, false);
+	if (node)
+		efx_names_drop_all(ef, priv, node);
+	pthread_mutex_unlock(&priv->lock);
+}
+
+/* Unpublish every name of every pinned node (ef NULL: maps flushed). */
+void efx_unpublish_pinned(struct efx_priv *priv, struct extfuse *ef)
+{
+	struct efx_node *node;
+
+	pthread_mutex_lock(&priv->lock);
+	list_for_each_entry (node, &priv->pinned, plist)
+		efx_names_drop_all(ef, priv, node);
+	pthread_mutex_unlock(&priv->lock);
+}
+
+unsigned int efx_count_pinned(struct efx_priv *priv)
+{
+	struct efx_node *node;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&priv->lock);
+	list_for_each_entry (node, &priv->pinned, plist)
+		n++;
+	pthread_mutex_unlock(&priv->lock);
+	return n;
+}
+
+void efx_node_invalidate(xlator_t *this, inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_ef(priv);
+	int ret;
+
+	if (!ef || !inode || !efx_inode_ok(this, inode))
+		return;
+	ret = extfuse_invalidate_node(ef, efx_nodeid(inode));
+	if (ret < 0)
+		GF_ATOMIC_INC(priv->c.errors);
+	else
+		GF_ATOMIC_INC(priv->c.invalidations);
+}
+
+/* Pin inode and record (parent, name) before the entry can be served. */
+int efx_pin_name(xlator_t *this, inode_t *inode, uint64_t parent,
+		 const char *name)
+{
+	struct efx_priv *priv = efx_priv(this);
+	size_t len = strlen(name);
+	struct efx_node *node;
+	struct efx_name *nm;
+	int ret = 0;
+
+	pthread_mutex_lock(&priv->lock);
+	node = efx_node_get(this, inode, true);
+	if (!node) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	list_for_each_entry (nm, &node->names, list)
+		if (nm->parent == parent && !strcmp(nm->name, name))
+			goto pinned;
+	nm = GF_CALLOC(1, sizeof(*nm) + len + 1, gf_extfuse_mt_name);
+	if (!nm) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	nm->parent = parent;
+	memcpy(nm->name, name, len + 1);
+	list_add_tail(&nm->list, &node->names);
+	node->nnames++;
+pinned:
+	if (!node->pinned) {
+		node->inode = inode_ref(inode);
+		node->pinned = true;
+		list_add_tail(&node->plist, &priv->pinned);
+		GF_ATOMIC_INC(priv->c.pins);
+	}
+	if (node->queued) {
+		list_del_init(&node->release);
+		node->queued = false;
+	}
+out:
+	pthread_mutex_unlock(&priv->lock);
+	return ret;
+}
+
+/* Unpin nodes whose names are gone once the kernel cannot hold them. */
+void efx_sweep(xlator_t *this)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_ef(priv);
+	struct efx_node *node, *tmp;
+	uint64_t *ids = NULL;
+	size_t n = 0, i;
+	inode_t *inode;
+	int ret;
+
+	if (!ef)
+		return;
+	pthread_mutex_lock(&priv->lock);
+	list_for_each_entry (node, &priv->releasing, release)
+		n++;
+	if (n)
+		ids = GF_MALLOC(n * sizeof(*ids), gf_common_mt_char);
+	n = 0;
+	if (ids)
+		list_for_each_entry (node, &priv->releasing, release)
+			ids[n++] = node->nodeid;
+	pthread_mutex_unlock(&priv->lock);
+	if (!n)
+		goto out;
+	/* A grace period: no extension run still holds an entry we deleted.
+	 * Unattached, no extension runs and nothing was served. */
+	ret = efx_conn_attached() ? extfuse_sync() : 0;
+	if (ret < 0) {
+		GF_ATOMIC_INC(priv->c.errors);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		ret = extfuse_release_node(ef, ids[i]);
+		if (ret == -EBUSY) {
+			GF_ATOMIC_INC(priv->c.busy);
+			continue;
+		}
+		if (ret < 0) {
+			GF_ATOMIC_INC(priv->c.errors);
+			continue;
+		}
+		inode = NULL;
+		pthread_mutex_lock(&priv->lock);
+		list_for_each_entry_safe (node, tmp, &priv->releasing,
+					  release) {
+			if (node->nodeid != ids[i] || node->nnames)
+				continue;
+			list_del_init(&node->release);
+			node->queued = false;
+			node->pinned = false;
+			list_del_init(&node->plist);
+			inode = node->inode;
+			break;
+		}
+		pthread_mutex_unlock(&priv->lock);
+		if (inode) {
+			GF_ATOMIC_INC(priv->c.unpins);
+			inode_unref(inode); /* may call efx_forget */
+		}
+	}
+out:
+	GF_FREE(ids);
+}
+
+/* The inode is being destroyed: its address may be reused next. */
+int32_t efx_forget(xlator_t *this, inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef;
+	struct efx_node *node;
+	uint64_t v = 0;
+
+	if (inode_ctx_del(inode, this, &v) != 0 || !v)
+		return 0;
+	node = (struct efx_node *)(uintptr_t)v;
+	if (!priv) {
+		GF_FREE(node);
+		return 0;
+	}
+	ef = efx_ef(priv);
+	pthread_mutex_lock(&priv->lock);
+	efx_names_drop_all(ef, priv, node);
+	if (node->queued)
+		list_del_init(&node->release);
+	list_del_init(&node->plist);
+	pthread_mutex_unlock(&priv->lock);
+	if (ef)
+		efx_count_ret(this, extfuse_invalidate_node(ef, node->nodeid),
+			      "invalidate node");
+	GF_FREE(node);
+	return 0;
+}
+
+/* inode_invalidate(): the node's data or attributes changed. */
+int32_t efx_invalidate(xlator_t *this, inode_t *inode)
+{
+	if (this->private)
+		efx_node_invalidate(this, inode);
+	return 0;
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * performance/extfuse: cache-invalidation upcalls.  What another client
+ * changed is deleted from the maps, and the kernel's own caches (dentries,
+ * attributes, pages) are told through the FUSE bridge.
+ */
+#include <glusterfs/glusterfs.h>
+#include <glusterfs/xlator.h>
+#include <glusterfs/logging.h>
+#include <glusterfs/inode.h>
+#include <glusterfs/upcall-utils.h>
+
+#include "extfuse.h"
+
+/* Upcall flags after which a cached name may no longer lead to the inode. */
+#define EFX_UP_NAME_FLAGS                                                      \
+	(UP_NLINK | UP_RENAME | UP_FORGET | UP_INVAL_ATTR | UP_EXPLICIT_LOOKUP)
+/* Upcall flags after which the kernel's dentries of the inode are wrong. */
+#define EFX_UP_ENTRY_FLAGS (UP_NLINK | UP_RENAME | UP_FORGET)
+
+/*
+ * FUSE_NOTIFY_INVAL_INODE through the bridge (its invalidate callback).
+ * Never for the root: the bridge takes nodeid 1 for an inode address
+ * there and would crash.
+ */
+static void efx_kernel_inval_inode(inode_t *inode)
+{
+	if (!__is_root_gfid(inode->gfid))
+		inode_invalidate(inode);
+}
+
+static void efx_upcall_parent(xlator_t *this, inode_table_t *itable,
+			      struct iatt *pst)
+{
+	inode_t *parent;
+
+	if (!pst || gf_uuid_is_null(pst->ia_gfid))
+		return;
+	parent = inode_find(itable, pst->ia_gfid);
+	if (!parent)
+		return;
+	efx_node_invalidate(this, parent);
+	efx_kernel_inval_inode(parent);
+	inode_unref(parent);
+}
+
+/* Ask the bridge for FUSE_NOTIFY_INVAL_ENTRY of every name of inode. */
+static void efx_kernel_inval_entries(xlator_t *this, inode_table_t *itable,
+				     inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	xlator_t *old_this;
+	int ret;
+
+	if (!itable->invalidator_fn || !itable->invalidator_xl)
+		return;
+	old_this = THIS;
+	THIS = itable->invalidator_xl;
+	ret = itable->invalidator_fn(itable->invalidator_xl, inode);
+	THIS = old_this;
+	if (ret == 0)
+		GF_ATOMIC_INC(priv->c.kernel_notified);
+}
+
+void efx_upcall(xlator_t *this, struct gf_upcall *up)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct gf_upcall_cache_invalidation *ci = up->data;
+	inode_table_t *itable;
+	inode_t *inode;
+
+	GF_ATOMIC_INC(priv->c.upcalls);
+	if (!ci || !this->graph || !this->graph->top)
+		return;
+	itable = ((xlator_t *)this->graph->top)->itable;
+	if (!itable)
+		return;
+	gf_msg_trace(this->name, 0, "upcall gfid=%s flags=0x%x",
+		     uuid_utoa(up->gfid), ci->flags);
+	inode = inode_find(itable, up->gfid);
+	if (inode) {
+		efx_node_invalidate(this, inode);
+		if (ci->flags & EFX_UP_NAME_FLAGS)
+			efx_node_unpublish(this, inode);
+	}
+	if (ci->flags & UP_PARENT_DENTRY_FLAGS) {
+		efx_upcall_parent(this, itable, &ci->p_stat);
+		if (ci->flags & UP_RENAME_FLAGS)
+			efx_upcall_parent(this, itable, &ci->oldp_stat);
+	}
+	if (!inode)
+		return;
+	/* The kernel's own caches: dentries, then attributes and data. */
+	if (ci->flags & EFX_UP_ENTRY_FLAGS)
+		efx_kernel_inval_entries(this, itable, inode);
+	/* Not for atime alone: it would also drop the page cache. */
+	if (ci->flags & ~UP_ATIME)
+		efx_kernel_inval_inode(inode);
+	inode_unref(inode);
+}
