@@ -279,177 +279,64 @@ int32_t efx_fstat(call_frame_t *frame, xlator_t *this, fd_t *fd, dict_t *xdata)
 	return 0;
 }
 
-static int32_t efx_setattr_cbk(call_frame_t *frame, void *cookie,
-			       xlator_t *this, int32_t op_ret, int32_t op_errno,
-			       struct iatt *pre, struct iatt *post,
-			       dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
+/*
+ * A change whose reply carries the node's attributes before and after it:
+ * publish those after, or drop the node when the change failed.  Defines
+ * efx_FOP() on the node of TARGET (its loc or fd) and its callback; PARAMS
+ * are the fop's parameters after this, in parentheses, ARGS their names.
+ */
+#define EFX_PREPOST_FOP(fop, target, params, args)                             \
+	static int32_t efx_##fop##_cbk(call_frame_t *frame, void *cookie,      \
+				       xlator_t *this, int32_t op_ret,         \
+				       int32_t op_errno, struct iatt *pre,     \
+				       struct iatt *post, dict_t *xdata)       \
+	{                                                                      \
+		struct efx_local *local = frame->local;                        \
+                                                                               \
+		efx_node_reply(this, local, op_ret, post);                     \
+		EFX_UNWIND(fop, frame, local, op_ret, op_errno, pre, post,     \
+			   xdata);                                             \
+		return 0;                                                      \
+	}                                                                      \
+                                                                               \
+	int32_t efx_##fop(call_frame_t *frame, xlator_t *this,                 \
+			  EFX_LIST params)                                     \
+	{                                                                      \
+		efx_prepare(frame, this, (target)->inode, NULL, NULL);         \
+		STACK_WIND(frame, efx_##fop##_cbk, FIRST_CHILD(this),          \
+			   FIRST_CHILD(this)->fops->fop, EFX_LIST args);       \
+		return 0;                                                      \
+	}
 
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(setattr, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
+#define EFX_LIST(...) __VA_ARGS__
 
-int32_t efx_setattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
-		    struct iatt *stbuf, int32_t valid, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_setattr_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->setattr, loc, stbuf, valid, xdata);
-	return 0;
-}
-
-static int32_t efx_fsetattr_cbk(call_frame_t *frame, void *cookie,
-				xlator_t *this, int32_t op_ret,
-				int32_t op_errno, struct iatt *pre,
-				struct iatt *post, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(fsetattr, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_fsetattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
-		     struct iatt *stbuf, int32_t valid, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_fsetattr_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->fsetattr, fd, stbuf, valid, xdata);
-	return 0;
-}
-
-static int32_t efx_writev_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			      int32_t op_ret, int32_t op_errno,
-			      struct iatt *pre, struct iatt *post,
-			      dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(writev, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_writev(call_frame_t *frame, xlator_t *this, fd_t *fd,
-		   struct iovec *vector, int32_t count, off_t off,
-		   uint32_t flags, struct iobref *iobref, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_writev_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->writev, fd, vector, count, off,
-		   flags, iobref, xdata);
-	return 0;
-}
-
-static int32_t efx_truncate_cbk(call_frame_t *frame, void *cookie,
-				xlator_t *this, int32_t op_ret,
-				int32_t op_errno, struct iatt *pre,
-				struct iatt *post, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(truncate, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_truncate(call_frame_t *frame, xlator_t *this, loc_t *loc,
-		     off_t offset, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_truncate_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->truncate, loc, offset, xdata);
-	return 0;
-}
-
-static int32_t efx_ftruncate_cbk(call_frame_t *frame, void *cookie,
-				 xlator_t *this, int32_t op_ret,
-				 int32_t op_errno, struct iatt *pre,
-				 struct iatt *post, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(ftruncate, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_ftruncate(call_frame_t *frame, xlator_t *this, fd_t *fd,
-		      off_t offset, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_ftruncate_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->ftruncate, fd, offset, xdata);
-	return 0;
-}
-
-static int32_t efx_fallocate_cbk(call_frame_t *frame, void *cookie,
-				 xlator_t *this, int32_t op_ret,
-				 int32_t op_errno, struct iatt *pre,
-				 struct iatt *post, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(fallocate, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_fallocate(call_frame_t *frame, xlator_t *this, fd_t *fd,
-		      int32_t keep_size, off_t offset, size_t len,
-		      dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_fallocate_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->fallocate, fd, keep_size, offset,
-		   len, xdata);
-	return 0;
-}
-
-static int32_t efx_discard_cbk(call_frame_t *frame, void *cookie,
-			       xlator_t *this, int32_t op_ret, int32_t op_errno,
-			       struct iatt *pre, struct iatt *post,
-			       dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(discard, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_discard(call_frame_t *frame, xlator_t *this, fd_t *fd, off_t offset,
-		    size_t len, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_discard_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->discard, fd, offset, len, xdata);
-	return 0;
-}
-
-static int32_t efx_zerofill_cbk(call_frame_t *frame, void *cookie,
-				xlator_t *this, int32_t op_ret,
-				int32_t op_errno, struct iatt *pre,
-				struct iatt *post, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, post);
-	EFX_UNWIND(zerofill, frame, local, op_ret, op_errno, pre, post, xdata);
-	return 0;
-}
-
-int32_t efx_zerofill(call_frame_t *frame, xlator_t *this, fd_t *fd,
-		     off_t offset, off_t len, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_zerofill_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->zerofill, fd, offset, len, xdata);
-	return 0;
-}
+/* The parameter lists are not expressions, whatever clang-format says. */
+/* clang-format off */
+EFX_PREPOST_FOP(setattr, loc,
+		(loc_t *loc, struct iatt *stbuf, int32_t valid, dict_t *xdata),
+		(loc, stbuf, valid, xdata))
+EFX_PREPOST_FOP(fsetattr, fd,
+		(fd_t *fd, struct iatt *stbuf, int32_t valid, dict_t *xdata),
+		(fd, stbuf, valid, xdata))
+EFX_PREPOST_FOP(writev, fd,
+		(fd_t *fd, struct iovec *vector, int32_t count, off_t off,
+		 uint32_t flags, struct iobref *iobref, dict_t *xdata),
+		(fd, vector, count, off, flags, iobref, xdata))
+EFX_PREPOST_FOP(truncate, loc, (loc_t *loc, off_t offset, dict_t *xdata),
+		(loc, offset, xdata))
+EFX_PREPOST_FOP(ftruncate, fd, (fd_t *fd, off_t offset, dict_t *xdata),
+		(fd, offset, xdata))
+EFX_PREPOST_FOP(fallocate, fd,
+		(fd_t *fd, int32_t keep_size, off_t offset, size_t len,
+		 dict_t *xdata),
+		(fd, keep_size, offset, len, xdata))
+EFX_PREPOST_FOP(discard, fd,
+		(fd_t *fd, off_t offset, size_t len, dict_t *xdata),
+		(fd, offset, len, xdata))
+EFX_PREPOST_FOP(zerofill, fd,
+		(fd_t *fd, off_t offset, off_t len, dict_t *xdata),
+		(fd, offset, len, xdata))
+/* clang-format on */
 
 /* A read returns the node's attributes (atime may have moved). */
 static int32_t efx_readv_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
