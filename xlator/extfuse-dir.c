@@ -128,7 +128,7 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 {
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_active(this);
-	struct efx_listing *l;
+	struct efx_listing *l, done = {0};
 	uint64_t started, expiry;
 	int ret;
 
@@ -160,20 +160,27 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 		GF_ATOMIC_INC(priv->c.dirs_unordered);
 		efx_listing_reset(l);
 	} else {
-		/* As old as its first request to the servers. */
-		expiry = efx_expiry_from(this, started);
-		if (expiry) {
-			ret = extfuse_publish_dir(ef, efx_nodeid(fd->inode),
-						  l->ents, l->n, expiry,
-						  &l->st);
-			if (ret == 0)
-				GF_ATOMIC_INC(priv->c.dirs);
-			else
-				efx_count_ret(this, ret, "publish listing");
-		}
-		efx_listing_reset(l);
+		/* Complete (so not empty).  Publishing runs the extension:
+		 * take the entries and publish them after unlocking, while
+		 * the fd may already collect its next listing. */
+		done = *l;
+		memset(l, 0, sizeof(*l));
 	}
 	UNLOCK(&fd->lock);
+	if (!done.n)
+		return;
+	/* As old as its first request to the servers. */
+	expiry = efx_expiry_from(this, started);
+	if (expiry) {
+		ret = extfuse_publish_dir(ef, efx_nodeid(fd->inode), done.ents,
+					  done.n, expiry, &done.st);
+		if (ret == 0)
+			GF_ATOMIC_INC(priv->c.dirs);
+		else
+			efx_count_ret(this, ret, "publish listing");
+	}
+	efx_listing_reset(&done);
+	GF_FREE(done.ents);
 }
 
 static int32_t efx_readdirp_cbk(call_frame_t *frame, void *cookie,
