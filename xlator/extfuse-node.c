@@ -8,6 +8,11 @@
  * dropped only after its names were deleted, a grace period passed
  * (extfuse_sync) and the kernel holds no kernel-served lookups of it
  * (extfuse_release_node), by the sweeper thread.
+ *
+ * Deleting an entry runs the extension (BPF_PROG_TEST_RUN), so it never
+ * happens under priv->lock: names are taken off their node under the lock
+ * and deleted after it; the sweeper waits for those deletions
+ * (priv->unpublishing) before it starts a grace period or unpins.
  */
 #include <errno.h>
 #include <string.h>
@@ -78,32 +83,44 @@ static void efx_node_maybe_release(struct efx_priv *priv, struct efx_node *node)
 	}
 }
 
-/* Called with priv->lock held: delete one published name. */
-static void efx_name_drop(struct extfuse *ef, struct efx_priv *priv,
-			  struct efx_node *node, struct efx_name *nm)
+/*
+ * Called with priv->lock held: move every name of node to gone, for
+ * efx_names_delete() once the lock is released.  The caller counts each
+ * such batch in priv->unpublishing.
+ */
+static void efx_names_take(struct efx_priv *priv, struct efx_node *node,
+			   struct list_head *gone)
 {
-	int ret = 0;
-
-	if (ef)
-		ret = extfuse_invalidate_entry(ef, nm->parent, nm->name);
-	if (ret < 0)
-		GF_ATOMIC_INC(priv->c.errors);
-	else
-		GF_ATOMIC_INC(priv->c.invalidations);
-	list_del(&nm->list);
-	node->nnames--;
-	GF_FREE(nm);
+	list_splice_init(&node->names, gone);
+	node->nnames = 0;
+	efx_node_maybe_release(priv, node);
 }
 
-/* Called with priv->lock held: delete every name published for node. */
-static void efx_names_drop_all(struct extfuse *ef, struct efx_priv *priv,
-			       struct efx_node *node)
+/*
+ * Delete the names in gone from the maps (ef NULL: the maps were flushed),
+ * free them, and end the unpublishing begun when they were taken.
+ */
+static void efx_names_delete(struct extfuse *ef, struct efx_priv *priv,
+			     struct list_head *gone)
 {
 	struct efx_name *nm, *tmp;
+	int ret = 0;
 
-	list_for_each_entry_safe (nm, tmp, &node->names, list)
-		efx_name_drop(ef, priv, node, nm);
-	efx_node_maybe_release(priv, node);
+	list_for_each_entry_safe (nm, tmp, gone, list) {
+		if (ef)
+			ret = extfuse_invalidate_entry(ef, nm->parent,
+						       nm->name);
+		if (ret < 0)
+			GF_ATOMIC_INC(priv->c.errors);
+		else
+			GF_ATOMIC_INC(priv->c.invalidations);
+		list_del(&nm->list);
+		GF_FREE(nm);
+	}
+	pthread_mutex_lock(&priv->lock);
+	if (--priv->unpublishing == 0)
+		pthread_cond_broadcast(&priv->unpublished);
+	pthread_mutex_unlock(&priv->lock);
 }
 
 /* Delete (parent, name) if it was published for inode. */
@@ -126,8 +143,12 @@ void efx_name_forget(xlator_t *this, inode_t *inode, uint64_t parent,
 	node = efx_node_get(this, inode, false);
 	if (node) {
 		list_for_each_entry_safe (nm, tmp, &node->names, list) {
-			if (nm->parent == parent && !strcmp(nm->name, name))
-				efx_name_drop(NULL, priv, node, nm);
+			if (nm->parent != parent || strcmp(nm->name, name))
+				continue;
+			list_del(&nm->list);
+			node->nnames--;
+			GF_FREE(nm);
+			GF_ATOMIC_INC(priv->c.invalidations);
 		}
 		efx_node_maybe_release(priv, node);
 	}
@@ -140,23 +161,34 @@ void efx_node_unpublish(xlator_t *this, inode_t *inode)
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_ef(priv);
 	struct efx_node *node;
+	struct list_head gone;
 
+	INIT_LIST_HEAD(&gone);
 	pthread_mutex_lock(&priv->lock);
 	node = efx_node_get(this, inode, false);
-	if (node)
-		efx_names_drop_all(ef, priv, node);
+	if (!node) {
+		pthread_mutex_unlock(&priv->lock);
+		return;
+	}
+	efx_names_take(priv, node, &gone);
+	priv->unpublishing++;
 	pthread_mutex_unlock(&priv->lock);
+	efx_names_delete(ef, priv, &gone);
 }
 
 /* Unpublish every name of every pinned node (ef NULL: maps flushed). */
 void efx_unpublish_pinned(struct efx_priv *priv, struct extfuse *ef)
 {
 	struct efx_node *node;
+	struct list_head gone;
 
+	INIT_LIST_HEAD(&gone);
 	pthread_mutex_lock(&priv->lock);
 	list_for_each_entry (node, &priv->pinned, plist)
-		efx_names_drop_all(ef, priv, node);
+		efx_names_take(priv, node, &gone);
+	priv->unpublishing++;
 	pthread_mutex_unlock(&priv->lock);
+	efx_names_delete(ef, priv, &gone);
 }
 
 unsigned int efx_count_pinned(struct efx_priv *priv)
@@ -230,12 +262,34 @@ out:
 	return ret;
 }
 
+/*
+ * Called with priv->lock held: wait until every name taken off a node is
+ * out of the maps (a few runs of the extension).
+ */
+static void efx_wait_unpublished(struct efx_priv *priv)
+{
+	while (priv->unpublishing)
+		pthread_cond_wait(&priv->unpublished, &priv->lock);
+}
+
+/* Called with priv->lock held: the node queued under nodeid, if unnamed. */
+static struct efx_node *efx_releasable(struct efx_priv *priv, uint64_t nodeid)
+{
+	struct efx_node *node;
+
+	efx_wait_unpublished(priv);
+	list_for_each_entry (node, &priv->releasing, release)
+		if (node->nodeid == nodeid && !node->nnames)
+			return node;
+	return NULL;
+}
+
 /* Unpin nodes whose names are gone once the kernel cannot hold them. */
 void efx_sweep(xlator_t *this)
 {
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_ef(priv);
-	struct efx_node *node, *tmp;
+	struct efx_node *node;
 	uint64_t *ids = NULL;
 	size_t n = 0, i;
 	inode_t *inode;
@@ -244,6 +298,8 @@ void efx_sweep(xlator_t *this)
 	if (!ef)
 		return;
 	pthread_mutex_lock(&priv->lock);
+	/* The grace period below must follow every deletion. */
+	efx_wait_unpublished(priv);
 	list_for_each_entry (node, &priv->releasing, release)
 		n++;
 	if (n)
@@ -274,16 +330,13 @@ void efx_sweep(xlator_t *this)
 		}
 		inode = NULL;
 		pthread_mutex_lock(&priv->lock);
-		list_for_each_entry_safe (node, tmp, &priv->releasing,
-					  release) {
-			if (node->nodeid != ids[i] || node->nnames)
-				continue;
+		node = efx_releasable(priv, ids[i]);
+		if (node) {
 			list_del_init(&node->release);
 			node->queued = false;
 			node->pinned = false;
 			list_del_init(&node->plist);
 			inode = node->inode;
-			break;
 		}
 		pthread_mutex_unlock(&priv->lock);
 		if (inode) {
@@ -301,6 +354,7 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef;
 	struct efx_node *node;
+	struct list_head gone;
 	uint64_t v = 0;
 
 	if (inode_ctx_del(inode, this, &v) != 0 || !v)
@@ -311,12 +365,15 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 		return 0;
 	}
 	ef = efx_ef(priv);
+	INIT_LIST_HEAD(&gone);
 	pthread_mutex_lock(&priv->lock);
-	efx_names_drop_all(ef, priv, node);
+	efx_names_take(priv, node, &gone);
 	if (node->queued)
 		list_del_init(&node->release);
 	list_del_init(&node->plist);
+	priv->unpublishing++;
 	pthread_mutex_unlock(&priv->lock);
+	efx_names_delete(ef, priv, &gone);
 	if (ef)
 		efx_count_ret(this, extfuse_invalidate_node(ef, node->nodeid),
 			      "invalidate node");

@@ -302,6 +302,7 @@ static int32_t efx_init(xlator_t *this)
 		return -1;
 	pthread_mutex_init(&priv->lock, NULL);
 	pthread_cond_init(&priv->cond, NULL);
+	pthread_cond_init(&priv->unpublished, NULL);
 	INIT_LIST_HEAD(&priv->releasing);
 	INIT_LIST_HEAD(&priv->pinned);
 	GF_OPTION_INIT("enable", priv->enable, bool, err);
@@ -340,6 +341,7 @@ static int32_t efx_init(xlator_t *this)
 err:
 	pthread_mutex_destroy(&priv->lock);
 	pthread_cond_destroy(&priv->cond);
+	pthread_cond_destroy(&priv->unpublished);
 	GF_FREE(priv);
 	this->private = NULL;
 	return -1;
@@ -362,6 +364,7 @@ static void efx_fini(xlator_t *this)
 	this->private = NULL;
 	pthread_mutex_destroy(&priv->lock);
 	pthread_cond_destroy(&priv->cond);
+	pthread_cond_destroy(&priv->unpublished);
 	GF_FREE(priv);
 }
 

@@ -92,6 +92,10 @@ struct efx_priv {
 	pthread_cond_t cond;
 	struct list_head releasing;
 	struct list_head pinned;
+	/* Takes of names whose entries are still being deleted from the
+	 * maps (outside the lock): the sweeper waits for them to end. */
+	unsigned int unpublishing;
+	pthread_cond_t unpublished; /* unpublishing dropped to 0 */
 	struct extfuse *ef; /* NULL: pass-through */
 	pthread_t thread;
 	bool thread_started;
