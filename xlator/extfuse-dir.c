@@ -183,58 +183,42 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 	GF_FREE(done.ents);
 }
 
-static int32_t efx_readdirp_cbk(call_frame_t *frame, void *cookie,
-				xlator_t *this, int32_t op_ret,
-				int32_t op_errno, gf_dirent_t *entries,
-				dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
+/*
+ * READDIRP and READDIR: the same parameters and callback.  The callback
+ * gets the fd as its cookie; the stamp of the directory is read at the
+ * start of a listing (offset 0).
+ */
+#define EFX_LISTING_FOP(fop)                                                   \
+	static int32_t efx_##fop##_cbk(call_frame_t *frame, void *cookie,      \
+				       xlator_t *this, int32_t op_ret,         \
+				       int32_t op_errno, gf_dirent_t *entries, \
+				       dict_t *xdata)                          \
+	{                                                                      \
+		struct efx_local *local = frame->local;                        \
+                                                                               \
+		efx_listing_reply(this, local, cookie, op_ret, entries);       \
+		EFX_UNWIND(fop, frame, local, op_ret, op_errno, entries,       \
+			   xdata);                                             \
+		return 0;                                                      \
+	}                                                                      \
+                                                                               \
+	int32_t efx_##fop(call_frame_t *frame, xlator_t *this, fd_t *fd,       \
+			  size_t size, off_t off, dict_t *xdata)               \
+	{                                                                      \
+		struct efx_local *local;                                       \
+                                                                               \
+		local = efx_prepare(frame, this, off == 0 ? fd->inode : NULL,  \
+				    NULL, NULL);                               \
+		if (local)                                                     \
+			local->offset = off;                                   \
+		STACK_WIND_COOKIE(                                             \
+			frame, efx_##fop##_cbk, fd, FIRST_CHILD(this),         \
+			FIRST_CHILD(this)->fops->fop, fd, size, off, xdata);   \
+		return 0;                                                      \
+	}
 
-	efx_listing_reply(this, local, cookie, op_ret, entries);
-	EFX_UNWIND(readdirp, frame, local, op_ret, op_errno, entries, xdata);
-	return 0;
-}
-
-int32_t efx_readdirp(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size,
-		     off_t off, dict_t *xdata)
-{
-	struct efx_local *local;
-
-	local = efx_prepare(frame, this, off == 0 ? fd->inode : NULL, NULL,
-			    NULL);
-	if (local)
-		local->offset = off;
-	STACK_WIND_COOKIE(frame, efx_readdirp_cbk, fd, FIRST_CHILD(this),
-			  FIRST_CHILD(this)->fops->readdirp, fd, size, off,
-			  xdata);
-	return 0;
-}
-
-static int32_t efx_readdir_cbk(call_frame_t *frame, void *cookie,
-			       xlator_t *this, int32_t op_ret, int32_t op_errno,
-			       gf_dirent_t *entries, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_listing_reply(this, local, cookie, op_ret, entries);
-	EFX_UNWIND(readdir, frame, local, op_ret, op_errno, entries, xdata);
-	return 0;
-}
-
-int32_t efx_readdir(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size,
-		    off_t off, dict_t *xdata)
-{
-	struct efx_local *local;
-
-	local = efx_prepare(frame, this, off == 0 ? fd->inode : NULL, NULL,
-			    NULL);
-	if (local)
-		local->offset = off;
-	STACK_WIND_COOKIE(frame, efx_readdir_cbk, fd, FIRST_CHILD(this),
-			  FIRST_CHILD(this)->fops->readdir, fd, size, off,
-			  xdata);
-	return 0;
-}
+EFX_LISTING_FOP(readdirp)
+EFX_LISTING_FOP(readdir)
 
 int32_t efx_releasedir(xlator_t *this, fd_t *fd)
 {

@@ -181,18 +181,16 @@ static void efx_publish_negative(xlator_t *this, inode_t *parent,
 		efx_count_ret(this, ret, "publish negative");
 }
 
-/* ---- lookup and attribute fops --------------------------------------- */
+/* ---- what each reply does ------------------------------------------- */
 
-static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			      int32_t op_ret, int32_t op_errno, inode_t *inode,
-			      struct iatt *buf, dict_t *xdata,
-			      struct iatt *postparent)
+static void efx_lookup_reply(xlator_t *this, struct efx_local *local,
+			     int32_t op_ret, int32_t op_errno, inode_t *inode,
+			     struct iatt *buf)
 {
-	struct efx_local *local = frame->local;
 	inode_t *linked = NULL;
 
 	if (!local)
-		goto unwind;
+		return;
 	if (op_ret == 0 && inode && efx_iatt_ok(buf, inode)) {
 		/*
 		 * Link now, as the bridge will: the inode it answers with
@@ -212,19 +210,14 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 		efx_publish_negative(this, local->parent, local->name,
 				     &local->pst);
 	}
-unwind:
-	EFX_UNWIND(lookup, frame, local, op_ret, op_errno, inode, buf, xdata,
-		   postparent);
-	return 0;
 }
 
-int32_t efx_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
-		   dict_t *xdata)
+/* A successful read of the node's attributes. */
+static void efx_attr_reply(xlator_t *this, struct efx_local *local,
+			   int32_t op_ret, struct iatt *buf)
 {
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_lookup_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->lookup, loc, xdata);
-	return 0;
+	if (local && op_ret == 0 && local->have_st)
+		efx_publish_attr(this, local->inode, buf, &local->st);
 }
 
 /* A reply that carries the node's fresh attributes. */
@@ -239,211 +232,12 @@ static void efx_node_reply(xlator_t *this, struct efx_local *local,
 		efx_node_invalidate(this, local->inode);
 }
 
-static int32_t efx_stat_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			    int32_t op_ret, int32_t op_errno, struct iatt *buf,
-			    dict_t *xdata)
+/* A change to the node whose result the reply does not carry. */
+static void efx_node_changed(xlator_t *this, struct efx_local *local)
 {
-	struct efx_local *local = frame->local;
-
-	if (local && op_ret == 0 && local->have_st)
-		efx_publish_attr(this, local->inode, buf, &local->st);
-	EFX_UNWIND(stat, frame, local, op_ret, op_errno, buf, xdata);
-	return 0;
-}
-
-int32_t efx_stat(call_frame_t *frame, xlator_t *this, loc_t *loc, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_stat_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->stat, loc, xdata);
-	return 0;
-}
-
-static int32_t efx_fstat_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			     int32_t op_ret, int32_t op_errno, struct iatt *buf,
-			     dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	if (local && op_ret == 0 && local->have_st)
-		efx_publish_attr(this, local->inode, buf, &local->st);
-	EFX_UNWIND(fstat, frame, local, op_ret, op_errno, buf, xdata);
-	return 0;
-}
-
-int32_t efx_fstat(call_frame_t *frame, xlator_t *this, fd_t *fd, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_fstat_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->fstat, fd, xdata);
-	return 0;
-}
-
-/*
- * A change whose reply carries the node's attributes before and after it:
- * publish those after, or drop the node when the change failed.  Defines
- * efx_FOP() on the node of TARGET (its loc or fd) and its callback; PARAMS
- * are the fop's parameters after this, in parentheses, ARGS their names.
- */
-#define EFX_PREPOST_FOP(fop, target, params, args)                             \
-	static int32_t efx_##fop##_cbk(call_frame_t *frame, void *cookie,      \
-				       xlator_t *this, int32_t op_ret,         \
-				       int32_t op_errno, struct iatt *pre,     \
-				       struct iatt *post, dict_t *xdata)       \
-	{                                                                      \
-		struct efx_local *local = frame->local;                        \
-                                                                               \
-		efx_node_reply(this, local, op_ret, post);                     \
-		EFX_UNWIND(fop, frame, local, op_ret, op_errno, pre, post,     \
-			   xdata);                                             \
-		return 0;                                                      \
-	}                                                                      \
-                                                                               \
-	int32_t efx_##fop(call_frame_t *frame, xlator_t *this,                 \
-			  EFX_LIST params)                                     \
-	{                                                                      \
-		efx_prepare(frame, this, (target)->inode, NULL, NULL);         \
-		STACK_WIND(frame, efx_##fop##_cbk, FIRST_CHILD(this),          \
-			   FIRST_CHILD(this)->fops->fop, EFX_LIST args);       \
-		return 0;                                                      \
-	}
-
-#define EFX_LIST(...) __VA_ARGS__
-
-/* The parameter lists are not expressions, whatever clang-format says. */
-/* clang-format off */
-EFX_PREPOST_FOP(setattr, loc,
-		(loc_t *loc, struct iatt *stbuf, int32_t valid, dict_t *xdata),
-		(loc, stbuf, valid, xdata))
-EFX_PREPOST_FOP(fsetattr, fd,
-		(fd_t *fd, struct iatt *stbuf, int32_t valid, dict_t *xdata),
-		(fd, stbuf, valid, xdata))
-EFX_PREPOST_FOP(writev, fd,
-		(fd_t *fd, struct iovec *vector, int32_t count, off_t off,
-		 uint32_t flags, struct iobref *iobref, dict_t *xdata),
-		(fd, vector, count, off, flags, iobref, xdata))
-EFX_PREPOST_FOP(truncate, loc, (loc_t *loc, off_t offset, dict_t *xdata),
-		(loc, offset, xdata))
-EFX_PREPOST_FOP(ftruncate, fd, (fd_t *fd, off_t offset, dict_t *xdata),
-		(fd, offset, xdata))
-EFX_PREPOST_FOP(fallocate, fd,
-		(fd_t *fd, int32_t keep_size, off_t offset, size_t len,
-		 dict_t *xdata),
-		(fd, keep_size, offset, len, xdata))
-EFX_PREPOST_FOP(discard, fd,
-		(fd_t *fd, off_t offset, size_t len, dict_t *xdata),
-		(fd, offset, len, xdata))
-EFX_PREPOST_FOP(zerofill, fd,
-		(fd_t *fd, off_t offset, off_t len, dict_t *xdata),
-		(fd, offset, len, xdata))
-/* clang-format on */
-
-/* A read returns the node's attributes (atime may have moved). */
-static int32_t efx_readv_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			     int32_t op_ret, int32_t op_errno,
-			     struct iovec *vector, int32_t count,
-			     struct iatt *stbuf, struct iobref *iobref,
-			     dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_node_reply(this, local, op_ret, stbuf);
-	EFX_UNWIND(readv, frame, local, op_ret, op_errno, vector, count, stbuf,
-		   iobref, xdata);
-	return 0;
-}
-
-int32_t efx_readv(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size,
-		  off_t offset, uint32_t flags, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_readv_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->readv, fd, size, offset, flags,
-		   xdata);
-	return 0;
-}
-
-/* open(O_TRUNC) truncates without returning the attributes. */
-static int32_t efx_open_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			    int32_t op_ret, int32_t op_errno, fd_t *fd,
-			    dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
 	if (local)
 		efx_node_invalidate(this, local->inode);
-	EFX_UNWIND(open, frame, local, op_ret, op_errno, fd, xdata);
-	return 0;
 }
-
-int32_t efx_open(call_frame_t *frame, xlator_t *this, loc_t *loc, int32_t flags,
-		 fd_t *fd, dict_t *xdata)
-{
-	if (!(flags & O_TRUNC)) {
-		STACK_WIND_TAIL(frame, FIRST_CHILD(this),
-				FIRST_CHILD(this)->fops->open, loc, flags, fd,
-				xdata);
-		return 0;
-	}
-	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_open_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->open, loc, flags, fd, xdata);
-	return 0;
-}
-
-/*
- * Extended attributes can change the mode (ACLs): drop the node.  One
- * callback serves setxattr, fsetxattr, removexattr and fremovexattr, whose
- * callbacks have the same type.
- */
-static int32_t efx_xattr_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			     int32_t op_ret, int32_t op_errno, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	if (local)
-		efx_node_invalidate(this, local->inode);
-	EFX_UNWIND(setxattr, frame, local, op_ret, op_errno, xdata);
-	return 0;
-}
-
-int32_t efx_setxattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
-		     dict_t *dict, int32_t flags, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->setxattr, loc, dict, flags, xdata);
-	return 0;
-}
-
-int32_t efx_fsetxattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
-		      dict_t *dict, int32_t flags, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->fsetxattr, fd, dict, flags, xdata);
-	return 0;
-}
-
-int32_t efx_removexattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
-			const char *name, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, NULL, NULL);
-	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->removexattr, loc, name, xdata);
-	return 0;
-}
-
-int32_t efx_fremovexattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
-			 const char *name, dict_t *xdata)
-{
-	efx_prepare(frame, this, fd->inode, NULL, NULL);
-	STACK_WIND(frame, efx_xattr_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->fremovexattr, fd, name, xdata);
-	return 0;
-}
-
-/* ---- namespace fops -------------------------------------------------- */
 
 /*
  * A new name in a directory: the directory's attributes and listing are
@@ -472,126 +266,15 @@ static void efx_new_name(xlator_t *this, struct efx_local *local,
 	inode_unref(linked);
 }
 
-static int32_t efx_create_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			      int32_t op_ret, int32_t op_errno, fd_t *fd,
-			      inode_t *inode, struct iatt *buf,
-			      struct iatt *preparent, struct iatt *postparent,
-			      dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_new_name(this, local, op_ret, inode, buf);
-	EFX_UNWIND(create, frame, local, op_ret, op_errno, fd, inode, buf,
-		   preparent, postparent, xdata);
-	return 0;
-}
-
-int32_t efx_create(call_frame_t *frame, xlator_t *this, loc_t *loc,
-		   int32_t flags, mode_t mode, mode_t umask, fd_t *fd,
-		   dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_create_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->create, loc, flags, mode, umask, fd,
-		   xdata);
-	return 0;
-}
-
-static int32_t efx_mkdir_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			     int32_t op_ret, int32_t op_errno, inode_t *inode,
-			     struct iatt *buf, struct iatt *preparent,
-			     struct iatt *postparent, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_new_name(this, local, op_ret, inode, buf);
-	EFX_UNWIND(mkdir, frame, local, op_ret, op_errno, inode, buf, preparent,
-		   postparent, xdata);
-	return 0;
-}
-
-int32_t efx_mkdir(call_frame_t *frame, xlator_t *this, loc_t *loc, mode_t mode,
-		  mode_t umask, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_mkdir_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->mkdir, loc, mode, umask, xdata);
-	return 0;
-}
-
-static int32_t efx_mknod_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			     int32_t op_ret, int32_t op_errno, inode_t *inode,
-			     struct iatt *buf, struct iatt *preparent,
-			     struct iatt *postparent, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_new_name(this, local, op_ret, inode, buf);
-	EFX_UNWIND(mknod, frame, local, op_ret, op_errno, inode, buf, preparent,
-		   postparent, xdata);
-	return 0;
-}
-
-int32_t efx_mknod(call_frame_t *frame, xlator_t *this, loc_t *loc, mode_t mode,
-		  dev_t rdev, mode_t umask, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_mknod_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->mknod, loc, mode, rdev, umask,
-		   xdata);
-	return 0;
-}
-
-static int32_t efx_symlink_cbk(call_frame_t *frame, void *cookie,
-			       xlator_t *this, int32_t op_ret, int32_t op_errno,
-			       inode_t *inode, struct iatt *buf,
-			       struct iatt *preparent, struct iatt *postparent,
-			       dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	efx_new_name(this, local, op_ret, inode, buf);
-	EFX_UNWIND(symlink, frame, local, op_ret, op_errno, inode, buf,
-		   preparent, postparent, xdata);
-	return 0;
-}
-
-int32_t efx_symlink(call_frame_t *frame, xlator_t *this, const char *linkpath,
-		    loc_t *loc, mode_t umask, dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_symlink_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->symlink, linkpath, loc, umask,
-		   xdata);
-	return 0;
-}
-
 /* link: the target gains a name (nlink, ctime change) in a directory. */
-static int32_t efx_link_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			    int32_t op_ret, int32_t op_errno, inode_t *inode,
-			    struct iatt *buf, struct iatt *preparent,
-			    struct iatt *postparent, dict_t *xdata)
+static void efx_link_reply(xlator_t *this, struct efx_local *local,
+			   int32_t op_ret, struct iatt *buf)
 {
-	struct efx_local *local = frame->local;
-
-	if (local) {
-		efx_node_invalidate(this, local->parent);
-		efx_name_forget(this, NULL, efx_nodeid(local->parent),
-				local->name);
-		efx_node_reply(this, local, op_ret, buf);
-	}
-	EFX_UNWIND(link, frame, local, op_ret, op_errno, inode, buf, preparent,
-		   postparent, xdata);
-	return 0;
-}
-
-int32_t efx_link(call_frame_t *frame, xlator_t *this, loc_t *oldloc,
-		 loc_t *newloc, dict_t *xdata)
-{
-	efx_prepare(frame, this, oldloc->inode, newloc->parent, newloc->name);
-	STACK_WIND(frame, efx_link_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->link, oldloc, newloc, xdata);
-	return 0;
+	if (!local)
+		return;
+	efx_node_invalidate(this, local->parent);
+	efx_name_forget(this, NULL, efx_nodeid(local->parent), local->name);
+	efx_node_reply(this, local, op_ret, buf);
 }
 
 /* unlink, rmdir: the name goes, the node's nlink and ctime change. */
@@ -606,68 +289,206 @@ static void efx_gone_name(xlator_t *this, struct efx_local *local)
 	efx_node_invalidate(this, local->inode);
 }
 
-static int32_t efx_unlink_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			      int32_t op_ret, int32_t op_errno,
-			      struct iatt *preparent, struct iatt *postparent,
-			      dict_t *xdata)
+/* rename: the old name goes, the new one may have named another node. */
+static void efx_renamed(xlator_t *this, struct efx_local *local)
 {
-	struct efx_local *local = frame->local;
-
+	if (!local)
+		return;
 	efx_gone_name(this, local);
-	EFX_UNWIND(unlink, frame, local, op_ret, op_errno, preparent,
-		   postparent, xdata);
-	return 0;
+	efx_node_invalidate(this, local->parent2);
+	if (local->parent2 && local->name2)
+		efx_name_forget(this, NULL, efx_nodeid(local->parent2),
+				local->name2);
 }
 
-int32_t efx_unlink(call_frame_t *frame, xlator_t *this, loc_t *loc, int xflag,
-		   dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_unlink_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->unlink, loc, xflag, xdata);
-	return 0;
-}
+/* ---- the fops -------------------------------------------------------- */
 
-static int32_t efx_rmdir_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			     int32_t op_ret, int32_t op_errno,
-			     struct iatt *preparent, struct iatt *postparent,
-			     dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
+#define EFX_LIST(...) __VA_ARGS__
 
-	efx_gone_name(this, local);
-	EFX_UNWIND(rmdir, frame, local, op_ret, op_errno, preparent, postparent,
-		   xdata);
-	return 0;
-}
-
-int32_t efx_rmdir(call_frame_t *frame, xlator_t *this, loc_t *loc, int flags,
-		  dict_t *xdata)
-{
-	efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	STACK_WIND(frame, efx_rmdir_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->rmdir, loc, flags, xdata);
-	return 0;
-}
-
-static int32_t efx_rename_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			      int32_t op_ret, int32_t op_errno,
-			      struct iatt *buf, struct iatt *preoldparent,
-			      struct iatt *postoldparent,
-			      struct iatt *prenewparent,
-			      struct iatt *postnewparent, dict_t *xdata)
-{
-	struct efx_local *local = frame->local;
-
-	if (local) {
-		efx_gone_name(this, local);
-		efx_node_invalidate(this, local->parent2);
-		if (local->parent2 && local->name2)
-			efx_name_forget(this, NULL, efx_nodeid(local->parent2),
-					local->name2);
+/*
+ * efx_FOP_cbk(): run REPLY, which may use this, local, op_ret, op_errno
+ * and the callback's own parameters, then unwind.  PARAMS are those
+ * parameters after op_errno, in parentheses; ARGS their names.
+ */
+#define EFX_CBK(fop, reply, params, args)                                      \
+	static int32_t efx_##fop##_cbk(call_frame_t *frame, void *cookie,      \
+				       xlator_t *this, int32_t op_ret,         \
+				       int32_t op_errno, EFX_LIST params)      \
+	{                                                                      \
+		struct efx_local *local = frame->local;                        \
+                                                                               \
+		reply;                                                         \
+		EFX_UNWIND(fop, frame, local, op_ret, op_errno,                \
+			   EFX_LIST args);                                     \
+		return 0;                                                      \
 	}
-	EFX_UNWIND(rename, frame, local, op_ret, op_errno, buf, preoldparent,
-		   postoldparent, prenewparent, postnewparent, xdata);
+
+/*
+ * efx_FOP(): read the stamps of NODE and PARENT and keep NAME for the
+ * callback (efx_prepare), then wind to efx_FOP_cbk().  PARAMS are the
+ * fop's parameters after this, in parentheses; ARGS their names.
+ */
+#define EFX_WIND(fop, node, parent, name, params, args)                        \
+	int32_t efx_##fop(call_frame_t *frame, xlator_t *this,                 \
+			  EFX_LIST params)                                     \
+	{                                                                      \
+		efx_prepare(frame, this, node, parent, name);                  \
+		STACK_WIND(frame, efx_##fop##_cbk, FIRST_CHILD(this),          \
+			   FIRST_CHILD(this)->fops->fop, EFX_LIST args);       \
+		return 0;                                                      \
+	}
+
+/* The parameter lists are not expressions, whatever clang-format says. */
+/* clang-format off */
+
+/* A change whose reply carries the node's attributes before and after. */
+#define EFX_PREPOST_FOP(fop, node, params, args)                               \
+	EFX_CBK(fop, efx_node_reply(this, local, op_ret, post),                \
+		(struct iatt *pre, struct iatt *post, dict_t *xdata),          \
+		(pre, post, xdata))                                            \
+	EFX_WIND(fop, node, NULL, NULL, params, args)
+
+/* Extended attributes can change the mode (ACLs): drop the node. */
+#define EFX_XATTR_FOP(fop, node, params, args)                                 \
+	EFX_CBK(fop, efx_node_changed(this, local), (dict_t *xdata), (xdata))  \
+	EFX_WIND(fop, node, NULL, NULL, params, args)
+
+/* mkdir, mknod, symlink: a new node under a new name. */
+#define EFX_NEW_NAME_FOP(fop, params, args)                                    \
+	EFX_CBK(fop, efx_new_name(this, local, op_ret, inode, buf),            \
+		(inode_t *inode, struct iatt *buf, struct iatt *preparent,     \
+		 struct iatt *postparent, dict_t *xdata),                      \
+		(inode, buf, preparent, postparent, xdata))                    \
+	EFX_WIND(fop, loc->inode, loc->parent, loc->name, params, args)
+
+EFX_CBK(lookup, efx_lookup_reply(this, local, op_ret, op_errno, inode, buf),
+	(inode_t *inode, struct iatt *buf, dict_t *xdata,
+	 struct iatt *postparent),
+	(inode, buf, xdata, postparent))
+EFX_WIND(lookup, loc->inode, loc->parent, loc->name,
+	 (loc_t *loc, dict_t *xdata), (loc, xdata))
+
+EFX_CBK(stat, efx_attr_reply(this, local, op_ret, buf),
+	(struct iatt *buf, dict_t *xdata), (buf, xdata))
+EFX_WIND(stat, loc->inode, NULL, NULL, (loc_t *loc, dict_t *xdata),
+	 (loc, xdata))
+EFX_CBK(fstat, efx_attr_reply(this, local, op_ret, buf),
+	(struct iatt *buf, dict_t *xdata), (buf, xdata))
+EFX_WIND(fstat, fd->inode, NULL, NULL, (fd_t *fd, dict_t *xdata),
+	 (fd, xdata))
+
+/* A read returns the node's attributes (atime may have moved). */
+EFX_CBK(readv, efx_node_reply(this, local, op_ret, stbuf),
+	(struct iovec *vector, int32_t count, struct iatt *stbuf,
+	 struct iobref *iobref, dict_t *xdata),
+	(vector, count, stbuf, iobref, xdata))
+EFX_WIND(readv, fd->inode, NULL, NULL,
+	 (fd_t *fd, size_t size, off_t offset, uint32_t flags, dict_t *xdata),
+	 (fd, size, offset, flags, xdata))
+
+EFX_PREPOST_FOP(setattr, loc->inode,
+		(loc_t *loc, struct iatt *stbuf, int32_t valid, dict_t *xdata),
+		(loc, stbuf, valid, xdata))
+EFX_PREPOST_FOP(fsetattr, fd->inode,
+		(fd_t *fd, struct iatt *stbuf, int32_t valid, dict_t *xdata),
+		(fd, stbuf, valid, xdata))
+EFX_PREPOST_FOP(writev, fd->inode,
+		(fd_t *fd, struct iovec *vector, int32_t count, off_t off,
+		 uint32_t flags, struct iobref *iobref, dict_t *xdata),
+		(fd, vector, count, off, flags, iobref, xdata))
+EFX_PREPOST_FOP(truncate, loc->inode,
+		(loc_t *loc, off_t offset, dict_t *xdata),
+		(loc, offset, xdata))
+EFX_PREPOST_FOP(ftruncate, fd->inode,
+		(fd_t *fd, off_t offset, dict_t *xdata),
+		(fd, offset, xdata))
+EFX_PREPOST_FOP(fallocate, fd->inode,
+		(fd_t *fd, int32_t keep_size, off_t offset, size_t len,
+		 dict_t *xdata),
+		(fd, keep_size, offset, len, xdata))
+EFX_PREPOST_FOP(discard, fd->inode,
+		(fd_t *fd, off_t offset, size_t len, dict_t *xdata),
+		(fd, offset, len, xdata))
+EFX_PREPOST_FOP(zerofill, fd->inode,
+		(fd_t *fd, off_t offset, off_t len, dict_t *xdata),
+		(fd, offset, len, xdata))
+
+EFX_XATTR_FOP(setxattr, loc->inode,
+	      (loc_t *loc, dict_t *dict, int32_t flags, dict_t *xdata),
+	      (loc, dict, flags, xdata))
+EFX_XATTR_FOP(fsetxattr, fd->inode,
+	      (fd_t *fd, dict_t *dict, int32_t flags, dict_t *xdata),
+	      (fd, dict, flags, xdata))
+EFX_XATTR_FOP(removexattr, loc->inode,
+	      (loc_t *loc, const char *name, dict_t *xdata),
+	      (loc, name, xdata))
+EFX_XATTR_FOP(fremovexattr, fd->inode,
+	      (fd_t *fd, const char *name, dict_t *xdata),
+	      (fd, name, xdata))
+
+/* open(O_TRUNC) truncates without returning the attributes. */
+EFX_CBK(open, efx_node_changed(this, local), (fd_t *fd, dict_t *xdata),
+	(fd, xdata))
+
+EFX_CBK(create, efx_new_name(this, local, op_ret, inode, buf),
+	(fd_t *fd, inode_t *inode, struct iatt *buf, struct iatt *preparent,
+	 struct iatt *postparent, dict_t *xdata),
+	(fd, inode, buf, preparent, postparent, xdata))
+EFX_WIND(create, loc->inode, loc->parent, loc->name,
+	 (loc_t *loc, int32_t flags, mode_t mode, mode_t umask, fd_t *fd,
+	  dict_t *xdata),
+	 (loc, flags, mode, umask, fd, xdata))
+EFX_NEW_NAME_FOP(mkdir,
+		 (loc_t *loc, mode_t mode, mode_t umask, dict_t *xdata),
+		 (loc, mode, umask, xdata))
+EFX_NEW_NAME_FOP(mknod,
+		 (loc_t *loc, mode_t mode, dev_t rdev, mode_t umask,
+		  dict_t *xdata),
+		 (loc, mode, rdev, umask, xdata))
+EFX_NEW_NAME_FOP(symlink,
+		 (const char *linkpath, loc_t *loc, mode_t umask,
+		  dict_t *xdata),
+		 (linkpath, loc, umask, xdata))
+
+EFX_CBK(link, efx_link_reply(this, local, op_ret, buf),
+	(inode_t *inode, struct iatt *buf, struct iatt *preparent,
+	 struct iatt *postparent, dict_t *xdata),
+	(inode, buf, preparent, postparent, xdata))
+EFX_WIND(link, oldloc->inode, newloc->parent, newloc->name,
+	 (loc_t *oldloc, loc_t *newloc, dict_t *xdata),
+	 (oldloc, newloc, xdata))
+
+EFX_CBK(unlink, efx_gone_name(this, local),
+	(struct iatt *preparent, struct iatt *postparent, dict_t *xdata),
+	(preparent, postparent, xdata))
+EFX_WIND(unlink, loc->inode, loc->parent, loc->name,
+	 (loc_t *loc, int xflag, dict_t *xdata), (loc, xflag, xdata))
+EFX_CBK(rmdir, efx_gone_name(this, local),
+	(struct iatt *preparent, struct iatt *postparent, dict_t *xdata),
+	(preparent, postparent, xdata))
+EFX_WIND(rmdir, loc->inode, loc->parent, loc->name,
+	 (loc_t *loc, int flags, dict_t *xdata), (loc, flags, xdata))
+
+EFX_CBK(rename, efx_renamed(this, local),
+	(struct iatt *buf, struct iatt *preoldparent,
+	 struct iatt *postoldparent, struct iatt *prenewparent,
+	 struct iatt *postnewparent, dict_t *xdata),
+	(buf, preoldparent, postoldparent, prenewparent, postnewparent,
+	 xdata))
+/* clang-format on */
+
+int32_t efx_open(call_frame_t *frame, xlator_t *this, loc_t *loc, int32_t flags,
+		 fd_t *fd, dict_t *xdata)
+{
+	if (!(flags & O_TRUNC)) {
+		STACK_WIND_TAIL(frame, FIRST_CHILD(this),
+				FIRST_CHILD(this)->fops->open, loc, flags, fd,
+				xdata);
+		return 0;
+	}
+	efx_prepare(frame, this, loc->inode, NULL, NULL);
+	STACK_WIND(frame, efx_open_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->open, loc, flags, fd, xdata);
 	return 0;
 }
 
