@@ -392,7 +392,7 @@ static int32_t efx_priv_dump(xlator_t *this)
 
 	if (!priv)
 		return 0;
-	gf_proc_dump_build_key(key, "xlator.performance.extfuse", "priv");
+	gf_proc_dump_build_key(key, this->type, "%s", this->name);
 	gf_proc_dump_add_section("%s", key);
 	gf_proc_dump_write("enable", "%d", priv->enable);
 	gf_proc_dump_write("connection", "%s",

@@ -59,8 +59,7 @@ mkdir "$A/d" && echo hello >"$A/d/f1" && echo world >"$A/d/f2" &&
 
 # dump_counter KEY: a counter of the translator in the last statedump.
 dump_counter() {
-	sed -n "/^\[xlator.performance.extfuse.priv\]/,/^\[/s/^$1=//p" \
-		"$CL_B/last-dump" | head -n 1
+	cl_extfuse_section "$CL_B/last-dump" | sed -n "s/^$1=//p" | head -n 1
 }
 
 graph_has_extfuse() { # MOUNT-NAME
@@ -71,7 +70,7 @@ graph_has_extfuse() { # MOUNT-NAME
 		head -n 1)
 	[ -n "$dump" ] || return 1
 	cp "$dump" "$CL_B/last-dump"
-	grep -q '^\[xlator.performance.extfuse.priv\]' "$dump"
+	cl_extfuse_section "$dump" | grep -q .
 }
 
 # --- 1. one volume set inserts the translator into the live graph ------
@@ -255,14 +254,12 @@ ok $? "statedump taken"
 for k in published_attrs published_entries published_negatives \
 	published_dirs invalidations upcalls kernel_entry_notifications \
 	pins unpins; do
-	v=$(sed -n "/^\[xlator.performance.extfuse.priv\]/,/^\[/s/^$k=//p" \
-		"$CL_B/last-dump" | head -n 1)
+	v=$(dump_counter "$k")
 	[ -n "$v" ] && [ "$v" -gt 0 ]
 	ok $? "statedump counter $k is positive ($v)"
 done
 
-v=$(sed -n '/^\[xlator.performance.extfuse.priv\]/,/^\[/s/^errors=//p' \
-	"$CL_B/last-dump" | head -n 1)
+v=$(dump_counter errors)
 is "$v" 0 "statedump counter errors is 0"
 # Listings with brick cookies out of order are not mirrored: how often.
 diag "listings published $(dump_counter published_dirs)," \

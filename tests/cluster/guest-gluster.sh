@@ -32,7 +32,7 @@ xlator_counters() {
 	pid=$(cat "$CL_B/$1.pid") && kill -USR1 "$pid" && sleep 2
 	dump=$(ls -t /var/run/gluster/glusterdump."$pid".dump.* 2>/dev/null |
 		head -n 1)
-	[ -n "$dump" ] && sed -n '/^\[xlator.performance.extfuse.priv\]/,/^\[/p' "$dump"
+	[ -n "$dump" ] && cl_extfuse_section "$dump"
 }
 
 cl_set 1 volume set $VOL user.extfuse on >/dev/null

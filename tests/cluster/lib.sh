@@ -216,6 +216,12 @@ cl_mount() { # NAME VOLUME
 # The FUSE connection number of a mount (minor of st_dev).
 cl_conn() { mountpoint -d "$CL_B/$1" | cut -d: -f2; }
 
+# cl_extfuse_section DUMP: the performance/extfuse section of a client
+# statedump, named after the translator's type and volume name.
+cl_extfuse_section() {
+	sed -n '\%^\[performance/extfuse\.[^] ]*\]$%,/^\[/p' "$1"
+}
+
 cl_pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 cl_kill_pidfile() {
