@@ -140,9 +140,11 @@ static int delete_if_there(struct extfuse *ef, enum ef_map m, const void *key)
 }
 
 /*
- * The node is gone from the daemon's view: forget its counters.  Its own
- * attributes and listings go too, since its version restarts at 0 and
- * must not revive a value stamped with 0 long ago.
+ * The node is gone from the daemon's view: forget its served count, its
+ * attributes and its listings.  Its version stays for the life of the maps:
+ * a version that restarted would bring back what an earlier bump retired
+ * (negative entries and entries under the node, stamps in flight).  A full
+ * versions map moves the epoch instead (see bump_version).
  */
 int extfuse_release_node(struct extfuse *ef, __u64 nodeid)
 {
@@ -166,7 +168,5 @@ int extfuse_release_node(struct extfuse *ef, __u64 nodeid)
 		err = drop_chains(ef, nodeid);
 	if (!err)
 		err = delete_if_there(ef, EF_SERVED, &nodeid);
-	if (!err)
-		err = delete_if_there(ef, EF_VERS, &nodeid);
 	return err;
 }

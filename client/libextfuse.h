@@ -208,6 +208,15 @@ int extfuse_foreach_dirent(struct extfuse *ef, __u64 dir, __u32 kind,
 			   __u64 listing_id, extfuse_dirent_cb cb, void *arg);
 
 /*
+ * What the extension would answer the kernel for req (LOOKUP, GETATTR,
+ * READDIR, READDIRPLUS; filled by the caller after extfuse_req_init(), with
+ * the caller's uid, gid and flags), without a kernel and without changing
+ * what is served: an answered LOOKUP's served count is given back at once.
+ * The verdict and reply are in req.
+ */
+int extfuse_ask(struct extfuse *ef, struct extfuse_req *req);
+
+/*
  * Kernel module control (/dev/extfuse).  All return -ENODEV with a clear
  * message when the module is not loaded.
  */

@@ -808,13 +808,45 @@ static void test_release(struct extfuse *ef)
 	tap_is(extfuse_release_node(ef, 100), 0, "release at count 0");
 	tap_is(bpf_map_lookup_elem(sfd, &node, &v), -ENOENT,
 	       "served counter deleted");
-	tap_is(bpf_map_lookup_elem(map_fd(ef, EXTFUSE_MAP_VERS), &node, &v),
-	       -ENOENT, "version deleted");
+	tap_ok(bpf_map_lookup_elem(map_fd(ef, EXTFUSE_MAP_VERS), &node, &v) ==
+			       0 &&
+		       v > 0,
+	       "version kept for the life of the maps");
 	tap_is(extfuse_served(ef, 4242, &count), 0, "served of unknown node");
 	tap_is(count, 0, "reads 0");
 	tap_is(extfuse_release_node(ef, 4242), 0, "release of unknown node");
 	tap_is(extfuse_release_node(ef, 0), -EINVAL, "release of node 0");
 	tap_is(extfuse_served(ef, 1, NULL), -EINVAL, "served: NULL count");
+}
+
+/*
+ * A negative entry retired by a version bump stays retired after its
+ * parent is released: a version that restarted would bring it back.
+ */
+static void test_release_keeps_retired(struct extfuse *ef)
+{
+	struct extfuse_stamp st;
+	struct extfuse_req req;
+
+	publish_dir_attr(ef, 300); /* searchable: a LOOKUP checks it */
+	extfuse_stamp(ef, 300, &st);
+	tap_is(extfuse_publish_negative(ef, 300, "later", later(), &st), 0,
+	       "negative published under node 300");
+	extfuse_req_init(&req, FUSE_LOOKUP, 300);
+	req.flags = EXTFUSE_REQ_CAP_SEARCH;
+	req.namelen = strlen("later");
+	memcpy(req.name, "later", req.namelen);
+	tap_ok(extfuse_ask(ef, &req) == 0 &&
+		       req.verdict == EXTFUSE_VERDICT_ERROR &&
+		       req.error == -ENOENT,
+	       "ask: the extension answers ENOENT");
+	extfuse_invalidate_node(ef, 300); /* another client created it */
+	tap_is(extfuse_release_node(ef, 300), 0, "node 300 released");
+	publish_dir_attr(ef, 300); /* the daemon learns its attributes anew */
+	tap_ok(extfuse_ask(ef, &req) == 0 &&
+		       req.verdict == EXTFUSE_VERDICT_PASS,
+	       "the retired negative is not served after the release");
+	tap_is(extfuse_ask(ef, NULL), -EINVAL, "ask: NULL request refused");
 }
 
 /* ---- stats, config ---- */
@@ -1465,6 +1497,7 @@ int main(void)
 	test_dirs(ef);
 	test_dir_nospace();
 	test_release(ef);
+	test_release_keeps_retired(ef);
 	test_stats(ef);
 	test_config(ef);
 	test_flush(ef);

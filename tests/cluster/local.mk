@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 # performance/extfuse on real glusterds: on this host (the daemon side,
 # maps and upcalls) and in the QEMU guest with the kernel module.
-check_PROGRAMS += cluster/efx-dump cluster/gfapi-ops
+check_PROGRAMS += cluster/efx-dump cluster/efx-ask cluster/gfapi-ops
 cluster_efx_dump_SOURCES = cluster/efx-dump.c
 cluster_efx_dump_LDADD = $(top_builddir)/client/libextfuse.la
+cluster_efx_ask_SOURCES = cluster/efx-ask.c
+cluster_efx_ask_LDADD = $(top_builddir)/client/libextfuse.la
 cluster_gfapi_ops_SOURCES = cluster/gfapi-ops.c
 cluster_gfapi_ops_CFLAGS = $(AM_CFLAGS) $(GFAPI_CFLAGS)
 cluster_gfapi_ops_LDADD = $(GFAPI_LIBS)
 
-TESTS += cluster/extfuse-cluster.sh cluster/vm-gluster.test cluster/compose.sh
-EXTRA_DIST += cluster/extfuse-cluster.sh cluster/vm-gluster.test \
+TESTS += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
+	cluster/compose.sh
+EXTRA_DIST += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
 	cluster/guest-gluster.sh cluster/compose.sh cluster/lib.sh
