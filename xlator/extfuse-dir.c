@@ -132,7 +132,7 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 	uint64_t started, expiry;
 	int ret;
 
-	if (!ef || !priv->dirs || !local || !fd ||
+	if (!ef || !priv->dirs || !priv->server_ci || !local || !fd ||
 	    !efx_inode_ok(this, fd->inode))
 		return;
 	l = efx_listing_get(this, fd);
@@ -171,6 +171,9 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 		return;
 	/* As old as its first request to the servers. */
 	expiry = efx_expiry_from(this, started);
+	/* Its forget must retire the listing before the address is reused. */
+	if (expiry && !efx_node_track(this, fd->inode))
+		expiry = 0;
 	if (expiry) {
 		ret = extfuse_publish_dir(ef, efx_nodeid(fd->inode), done.ents,
 					  done.n, expiry, &done.st);

@@ -144,7 +144,8 @@ static void efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
 	expiry = efx_entry_expiry(this, inode);
 	if (!expiry)
 		return;
-	if (efx_pin_name(this, inode, pnode, name) < 0) {
+	if (!efx_node_track(this, parent) ||
+	    efx_pin_name(this, inode, pnode, name) < 0) {
 		GF_ATOMIC_INC(priv->c.errors);
 		return;
 	}
@@ -167,12 +168,17 @@ static void efx_publish_negative(xlator_t *this, inode_t *parent,
 	uint64_t expiry;
 	int ret;
 
-	if (!ef || !priv->negative || !name ||
+	if (!ef || !priv->negative || !priv->server_ci || !name ||
 	    strlen(name) > EXTFUSE_NAME_MAX || !efx_inode_ok(this, parent))
 		return;
 	expiry = efx_negative_expiry(this, parent);
 	if (!expiry)
 		return;
+	/* Its forget must retire the name before the address is reused. */
+	if (!efx_node_track(this, parent)) {
+		GF_ATOMIC_INC(priv->c.errors);
+		return;
+	}
 	ret = extfuse_publish_negative(ef, efx_nodeid(parent), name, expiry,
 				       pst);
 	if (ret == 0)
@@ -205,10 +211,15 @@ static void efx_lookup_reply(xlator_t *this, struct efx_local *local,
 					  linked, &local->pst);
 		if (linked)
 			inode_unref(linked);
-	} else if (op_ret < 0 && op_errno == ENOENT && local->have_pst &&
-		   local->name) {
-		efx_publish_negative(this, local->parent, local->name,
-				     &local->pst);
+	} else if (op_ret < 0 && op_errno == ENOENT && local->name) {
+		/* The name no longer leads to the inode we knew: unpin it. */
+		if (local->inode && !gf_uuid_is_null(local->inode->gfid) &&
+		    local->parent)
+			efx_name_forget(this, local->inode,
+					efx_nodeid(local->parent), local->name);
+		if (local->have_pst)
+			efx_publish_negative(this, local->parent, local->name,
+					     &local->pst);
 	}
 }
 
@@ -296,9 +307,11 @@ static void efx_renamed(xlator_t *this, struct efx_local *local)
 		return;
 	efx_gone_name(this, local);
 	efx_node_invalidate(this, local->parent2);
+	/* A replaced node loses its name (and its pin) and a link. */
 	if (local->parent2 && local->name2)
-		efx_name_forget(this, NULL, efx_nodeid(local->parent2),
+		efx_name_forget(this, local->inode2, efx_nodeid(local->parent2),
 				local->name2);
+	efx_node_invalidate(this, local->inode2);
 }
 
 /* ---- the fops -------------------------------------------------------- */
@@ -502,6 +515,8 @@ int32_t efx_rename(call_frame_t *frame, xlator_t *this, loc_t *oldloc,
 	if (local && newloc->parent) {
 		local->parent2 = inode_ref(newloc->parent);
 		local->name2 = newloc->name ? gf_strdup(newloc->name) : NULL;
+		if (newloc->inode)
+			local->inode2 = inode_ref(newloc->inode);
 	}
 	STACK_WIND(frame, efx_rename_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->rename, oldloc, newloc, xdata);

@@ -203,6 +203,40 @@ unsigned int efx_count_pinned(struct efx_priv *priv)
 	return n;
 }
 
+/*
+ * A reference to every pinned inode, for telling the kernel about each
+ * outside priv->lock.  Returns how many are in *out (free with
+ * efx_inodes_put); 0 and NULL when there are none or memory is short.
+ */
+size_t efx_pinned_inodes(struct efx_priv *priv, inode_t ***out)
+{
+	struct efx_node *node;
+	inode_t **inodes = NULL;
+	size_t n = 0;
+
+	pthread_mutex_lock(&priv->lock);
+	list_for_each_entry (node, &priv->pinned, plist)
+		n++;
+	if (n)
+		inodes = GF_CALLOC(n, sizeof(*inodes), gf_common_mt_char);
+	n = 0;
+	if (inodes)
+		list_for_each_entry (node, &priv->pinned, plist)
+			inodes[n++] = inode_ref(node->inode);
+	pthread_mutex_unlock(&priv->lock);
+	*out = inodes;
+	return n;
+}
+
+void efx_inodes_put(inode_t **inodes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		inode_unref(inodes[i]);
+	GF_FREE(inodes);
+}
+
 void efx_node_invalidate(xlator_t *this, inode_t *inode)
 {
 	struct efx_priv *priv = efx_priv(this);

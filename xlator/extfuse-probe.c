@@ -548,11 +548,15 @@ static void probe_upcall(xlator_t *this, struct gf_upcall *up)
 
 static int32_t probe_notify(xlator_t *this, int32_t event, void *data, ...)
 {
+	struct efx_probe_priv *priv = this->private;
 	struct gf_upcall *up = data;
 
 	if (event == GF_EVENT_UPCALL && up &&
 	    up->event_type == GF_UPCALL_CACHE_INVALIDATION)
 		probe_upcall(this, up);
+	else if (priv && efx_probe_is_reset_event(event))
+		__atomic_store_n(&priv->reset_ns, probe_now_ns(),
+				 __ATOMIC_RELEASE);
 	return default_notify(this, event, data);
 }
 
@@ -583,11 +587,15 @@ static int32_t probe_init(xlator_t *this)
 		       "performance/extfuse-probe needs exactly one child");
 		return -1;
 	}
-	return 0;
+	this->private = GF_CALLOC(1, sizeof(struct efx_probe_priv),
+				  gf_extfuse_mt_probe_priv);
+	return this->private ? 0 : -1;
 }
 
 static void probe_fini(xlator_t *this)
 {
+	GF_FREE(this->private);
+	this->private = NULL;
 }
 
 static int32_t probe_mem_acct_init(xlator_t *this)

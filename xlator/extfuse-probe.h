@@ -33,6 +33,36 @@ struct efx_probe_mark {
 };
 
 /*
+ * The probe's private state.  reset_ns: the last time a subvolume went down
+ * or came up.  Upcalls sent while this client was cut off are lost and a
+ * restarted brick has no registrations, so nothing learnt before it counts.
+ */
+struct efx_probe_priv {
+	uint64_t reset_ns;
+};
+
+/* A subvolume went down or came back: every registration may be lost. */
+static inline bool efx_probe_is_reset_event(int32_t event)
+{
+	switch (event) {
+	case GF_EVENT_CHILD_DOWN:
+	case GF_EVENT_CHILD_UP:
+	case GF_EVENT_SOME_DESCENDENT_DOWN:
+	case GF_EVENT_SOME_DESCENDENT_UP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline uint64_t efx_probe_reset_ns(xlator_t *probe)
+{
+	struct efx_probe_priv *priv = probe ? probe->private : NULL;
+
+	return priv ? __atomic_load_n(&priv->reset_ns, __ATOMIC_ACQUIRE) : 0;
+}
+
+/*
  * A fingerprint of what a reply says about an inode, to tell whether
  * attributes a cache hands out are the ones last fetched from the servers.
  * Never 0.
@@ -66,21 +96,29 @@ static inline uint64_t efx_iatt_print(const struct iatt *ia)
 	return h | 1;
 }
 
-/* The probe's record of inode; false when it has none. */
+/*
+ * The probe's record of inode; false when it has none.  Times from before
+ * the last reset read as "never".
+ */
 static inline bool efx_probe_read(xlator_t *probe, inode_t *inode,
 				  struct efx_probe_mark *out)
 {
-	uint64_t v = 0;
+	uint64_t v = 0, reset;
 	bool found = false;
 
 	if (!probe || !inode)
 		return false;
+	reset = efx_probe_reset_ns(probe);
 	LOCK(&inode->lock);
 	if (__inode_ctx_get(inode, probe, &v) == 0 && v) {
 		*out = *(struct efx_probe_mark *)(uintptr_t)v;
 		found = true;
 	}
 	UNLOCK(&inode->lock);
+	if (found && out->attr_ns <= reset)
+		out->attr_ns = 0;
+	if (found && out->asked_ns <= reset)
+		out->asked_ns = 0;
 	return found;
 }
 
@@ -94,7 +132,7 @@ static inline uint64_t efx_probe_listing_ns(xlator_t *probe, fd_t *fd)
 
 	if (!probe || !fd || fd_ctx_get(fd, probe, &v) != 0)
 		return 0;
-	return v;
+	return v > efx_probe_reset_ns(probe) ? v : 0;
 }
 
 #endif /* EXTFUSE_PROBE_H */

@@ -98,3 +98,37 @@ void efx_upcall(xlator_t *this, struct gf_upcall *up)
 		efx_kernel_inval_inode(inode);
 	inode_unref(inode);
 }
+
+/*
+ * A subvolume went down or came back: upcalls sent meanwhile are lost and a
+ * restarted brick has no registrations, so nothing cached before may be
+ * served.  The epoch retires every value in the maps and every publish in
+ * flight; the probe already refuses what was fetched before the event.  The
+ * kernel drops its own dentries and attributes of every node we named.
+ */
+void efx_subvol_event(xlator_t *this)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef;
+	inode_table_t *itable = NULL;
+	inode_t **inodes;
+	size_t n, i;
+
+	if (!efx_conn_owned_by(this))
+		return;
+	ef = efx_ef(priv);
+	if (!ef)
+		return;
+	GF_ATOMIC_INC(priv->c.subvol_flushes);
+	efx_count_ret(this, extfuse_flush(ef), "flush");
+	if (this->graph && this->graph->top)
+		itable = ((xlator_t *)this->graph->top)->itable;
+	if (!itable)
+		return;
+	n = efx_pinned_inodes(priv, &inodes);
+	for (i = 0; i < n; i++) {
+		efx_kernel_inval_entries(this, itable, inodes[i]);
+		efx_kernel_inval_inode(inodes[i]);
+	}
+	efx_inodes_put(inodes, n);
+}

@@ -96,6 +96,8 @@ void efx_local_free(struct efx_local *local)
 		inode_unref(local->parent);
 	if (local->parent2)
 		inode_unref(local->parent2);
+	if (local->inode2)
+		inode_unref(local->inode2);
 	GF_FREE(local->name);
 	GF_FREE(local->name2);
 	GF_FREE(local);
@@ -158,23 +160,31 @@ void efx_apply_config(xlator_t *this, struct extfuse *ef)
 {
 	struct efx_priv *priv = efx_priv(this);
 	cmd_args_t *args = &this->ctx->cmd_args;
-	struct extfuse_config cfg;
+	struct extfuse_config cfg, old;
 	int ret;
 
 	ret = extfuse_get_config(ef, &cfg);
 	if (ret < 0)
 		goto err;
+	old = cfg;
 	cfg.flags = 0;
 	if (priv->enable && !priv->ino32)
 		cfg.flags |= EXTFUSE_CFG_ENABLED;
-	if (priv->negative)
+	/* Stock Gluster caches no misses and no listings without upcalls. */
+	if (priv->negative && priv->server_ci)
 		cfg.flags |= EXTFUSE_CFG_NEGATIVE;
-	if (priv->dirs)
+	if (priv->dirs && priv->server_ci)
 		cfg.flags |= EXTFUSE_CFG_DIRS;
 	/* The kernel caches what it is told exactly as long as for the
 	 * bridge's own replies. */
 	cfg.entry_timeout_ns = efx_fuse_timeout_ns(args->fuse_entry_timeout);
 	cfg.attr_timeout_ns = efx_fuse_timeout_ns(args->fuse_attribute_timeout);
+	/* Setting it moves the epoch, which retires every value: only when
+	 * something changed (most reconfigurations are of other options). */
+	if (cfg.flags == old.flags &&
+	    cfg.entry_timeout_ns == old.entry_timeout_ns &&
+	    cfg.attr_timeout_ns == old.attr_timeout_ns)
+		return;
 	ret = extfuse_set_config(ef, &cfg);
 	if (ret == 0)
 		return;
@@ -191,18 +201,13 @@ static void efx_update_expiry(xlator_t *this)
 	struct efx_priv *priv = efx_priv(this);
 	time_t secs = priv->mdc_timeout;
 
-	if (priv->server_ci) {
-		if (priv->ci_timeout < secs)
-			secs = priv->ci_timeout;
-	} else if (!priv->warned_ci) {
-		priv->warned_ci = true;
-		gf_msg(this->name, GF_LOG_WARNING, 0,
-		       EXTFUSE_MSG_NO_INVALIDATION,
-		       "features.cache-invalidation is off: changes made by "
-		       "other clients are not reported, so mirrored values "
-		       "live at most performance.md-cache-timeout (%ld s)",
-		       (long)priv->mdc_timeout);
-	}
+	/* md-cache's own clamp without its cache-invalidation option. */
+	if (!priv->mdc_ci && secs > EFX_MDC_PLAIN_MAX)
+		secs = EFX_MDC_PLAIN_MAX;
+	/* Bricks keep access times in whole seconds: a registration may end
+	 * up to a second before the window counted from our wind time. */
+	if (priv->server_ci && priv->ci_timeout - 1 < secs)
+		secs = priv->ci_timeout - 1;
 	if (priv->timeout_cap < secs)
 		secs = priv->timeout_cap;
 	if (secs < 0)
@@ -210,6 +215,15 @@ static void efx_update_expiry(xlator_t *this)
 	__atomic_store_n(&priv->expiry_ns, (uint64_t)secs * NSEC_PER_SEC,
 			 __ATOMIC_RELAXED);
 	gf_msg_debug(this->name, 0, "published values live %ld s", (long)secs);
+	if (priv->server_ci || priv->warned_ci)
+		return;
+	priv->warned_ci = true;
+	gf_msg(this->name, GF_LOG_WARNING, 0, EXTFUSE_MSG_NO_INVALIDATION,
+	       "features.cache-invalidation is off: changes made by other "
+	       "clients are not reported, so no missing names and no listings "
+	       "are mirrored, and attributes and names live at most %ld s, "
+	       "as in md-cache",
+	       (long)secs);
 }
 
 static void efx_reconfigured(xlator_t *this, bool flush)
@@ -235,7 +249,7 @@ static int32_t efx_reconfigure(xlator_t *this, dict_t *options)
 	bool dirs = priv->dirs;
 	time_t old_cap = priv->timeout_cap;
 	time_t old_ci = priv->ci_timeout, old_mdc = priv->mdc_timeout;
-	bool old_sci = priv->server_ci;
+	bool old_sci = priv->server_ci, old_mdc_ci = priv->mdc_ci;
 
 	GF_OPTION_RECONF("enable", priv->enable, options, bool, err);
 	GF_OPTION_RECONF("negative-cache", priv->negative, options, bool, err);
@@ -249,7 +263,9 @@ static int32_t efx_reconfigure(xlator_t *this, dict_t *options)
 			 options, time, err);
 	GF_OPTION_RECONF("md-cache-timeout", priv->mdc_timeout, options, time,
 			 err);
-	if (priv->server_ci != old_sci)
+	GF_OPTION_RECONF("md-cache-invalidation", priv->mdc_ci, options, bool,
+			 err);
+	if (priv->server_ci != old_sci || priv->mdc_ci != old_mdc_ci)
 		priv->warned_ci = false;
 	/* Anything that shortens what may be served drops what is there. */
 	efx_reconfigured(this, (enable && !priv->enable) ||
@@ -258,7 +274,8 @@ static int32_t efx_reconfigure(xlator_t *this, dict_t *options)
 				       priv->timeout_cap < old_cap ||
 				       priv->ci_timeout < old_ci ||
 				       priv->mdc_timeout < old_mdc ||
-				       (old_sci && !priv->server_ci));
+				       (old_sci && !priv->server_ci) ||
+				       (old_mdc_ci && !priv->mdc_ci));
 	return 0;
 err:
 	return -1;
@@ -314,6 +331,7 @@ static int32_t efx_init(xlator_t *this)
 	GF_OPTION_INIT("cache-invalidation-timeout", priv->ci_timeout, time,
 		       err);
 	GF_OPTION_INIT("md-cache-timeout", priv->mdc_timeout, time, err);
+	GF_OPTION_INIT("md-cache-invalidation", priv->mdc_ci, bool, err);
 	this->private = priv;
 	priv->probe = efx_find_probe(this);
 	if (!priv->probe)
@@ -375,6 +393,8 @@ static int32_t efx_notify(xlator_t *this, int32_t event, void *data, ...)
 	if (event == GF_EVENT_UPCALL && up && this->private &&
 	    up->event_type == GF_UPCALL_CACHE_INVALIDATION)
 		efx_upcall(this, up);
+	else if (this->private && efx_probe_is_reset_event(event))
+		efx_subvol_event(this);
 	return default_notify(this, event, data);
 }
 
@@ -426,6 +446,8 @@ static int32_t efx_priv_dump(xlator_t *this)
 			   GF_ATOMIC_GET(priv->c.refused));
 	gf_proc_dump_write("too_old_skipped", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.too_old));
+	gf_proc_dump_write("subvolume_flushes", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.subvol_flushes));
 	gf_proc_dump_write("probe", "%s",
 			   priv->probe ? priv->probe->name : "(none)");
 	gf_proc_dump_write("errors", "%" PRIu64, GF_ATOMIC_GET(priv->c.errors));
@@ -538,6 +560,15 @@ static struct volume_options efx_options[] = {
 	 .flags = OPT_FLAG_CLIENT_OPT,
 	 .description = "performance.md-cache-timeout of the volume (set by "
 			"the volfile filter)."},
+	{.key = {"md-cache-invalidation"},
+	 .type = GF_OPTION_TYPE_BOOL,
+	 .default_value = "off",
+	 .op_version = {1},
+	 .flags = OPT_FLAG_CLIENT_OPT,
+	 .description = "md-cache's own cache-invalidation option "
+			"(performance.cache-invalidation, set by the volfile "
+			"filter): without it md-cache keeps values at most "
+			"60 s."},
 	{.key = {NULL}},
 };
 

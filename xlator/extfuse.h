@@ -41,6 +41,8 @@
 #include "libextfuse.h"
 
 #define NSEC_PER_SEC 1000000000ull
+/* md-cache keeps values at most this long without its cache-invalidation. */
+#define EFX_MDC_PLAIN_MAX 60
 
 /* One name published for a node: (parent, name) in the entries map. */
 struct efx_name {
@@ -84,6 +86,7 @@ struct efx_counters {
 	gf_atomic_t busy;
 	gf_atomic_t refused;
 	gf_atomic_t too_old; /* not published: fetched too long ago */
+	gf_atomic_t subvol_flushes; /* a subvolume went down or came up */
 	gf_atomic_t errors;
 };
 
@@ -110,6 +113,7 @@ struct efx_priv {
 	bool server_ci;
 	time_t ci_timeout;
 	time_t mdc_timeout;
+	bool mdc_ci; /* md-cache's own cache-invalidation option */
 	bool ino32;
 	bool may_have_acl;
 	bool warned_ci;
@@ -125,6 +129,7 @@ struct efx_local {
 	inode_t *inode;
 	inode_t *parent;
 	inode_t *parent2;
+	inode_t *inode2; /* rename: the node the new name replaces */
 	char *name;
 	char *name2;
 	off_t offset;
@@ -240,6 +245,7 @@ int32_t efx_releasedir(xlator_t *this, fd_t *fd);
 
 /* extfuse-upcall.c */
 void efx_upcall(xlator_t *this, struct gf_upcall *up);
+void efx_subvol_event(xlator_t *this);
 
 /* extfuse-node.c */
 bool efx_inode_ok(xlator_t *this, inode_t *inode);
@@ -251,6 +257,8 @@ void efx_name_forget(xlator_t *this, inode_t *inode, uint64_t parent,
 void efx_node_unpublish(xlator_t *this, inode_t *inode);
 void efx_unpublish_pinned(struct efx_priv *priv, struct extfuse *ef);
 unsigned int efx_count_pinned(struct efx_priv *priv);
+size_t efx_pinned_inodes(struct efx_priv *priv, inode_t ***out);
+void efx_inodes_put(inode_t **inodes, size_t n);
 void efx_node_invalidate(xlator_t *this, inode_t *inode);
 void efx_sweep(xlator_t *this);
 int32_t efx_forget(xlator_t *this, inode_t *inode);

@@ -63,14 +63,8 @@ dump_counter() {
 }
 
 graph_has_extfuse() { # MOUNT-NAME
-	local pid=$(cat "$CL_B/$1.pid") dump
-	kill -USR1 "$pid" || return 1
-	sleep 1
-	dump=$(ls -t /var/run/gluster/glusterdump."$pid".dump.* 2>/dev/null |
-		head -n 1)
-	[ -n "$dump" ] || return 1
-	cp "$dump" "$CL_B/last-dump"
-	cl_extfuse_section "$dump" | grep -q .
+	cl_statedump "$1" "$CL_B/last-dump" &&
+		cl_extfuse_section "$CL_B/last-dump" | grep -q .
 }
 
 # --- 1. one volume set inserts the translator into the live graph ------

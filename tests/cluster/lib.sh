@@ -222,6 +222,16 @@ cl_extfuse_section() {
 	sed -n '\%^\[performance/extfuse\.[^] ]*\]$%,/^\[/p' "$1"
 }
 
+# cl_statedump MOUNT-NAME OUT: a statedump of the mount's client into OUT.
+cl_statedump() {
+	local pid dump
+	pid=$(cat "$CL_B/$1.pid") && kill -USR1 "$pid" || return 1
+	sleep 1
+	dump=$(ls -t /var/run/gluster/glusterdump."$pid".dump.* 2>/dev/null |
+		head -n 1)
+	[ -n "$dump" ] && cp "$dump" "$2"
+}
+
 cl_pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 cl_kill_pidfile() {

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Coherence holes, one section each, on a two-node replica-2 cluster with
+# the metadata-cache group (600 s windows): after each event, what the
+# extension would answer the kernel (efx-ask, through BPF_PROG_TEST_RUN)
+# must never be older than what stock Gluster returns.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/cluster/lib.sh"
+
+XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
+DUMP=$top_builddir/tests/cluster/efx-dump
+ASK=$top_builddir/tests/cluster/efx-ask
+VOL=gv0
+
+cl_skip_unless_possible
+for f in "$XLATOR_SO" "$DUMP" "$ASK"; do
+	[ -f "$f" ] || bail "$f is not built"
+done
+EXTFUSECTL=${EXTFUSECTL:-$top_builddir/client/extfusectl}
+export LD_LIBRARY_PATH=$top_builddir/client/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-holes.XXXXXX") || bail "mktemp"
+trap cl_teardown EXIT
+trap 'exit 1' INT TERM
+cl_snapshot_system
+
+cl_install_extfuse "$XLATOR_SO" "$top_srcdir/xlator/extfuse-filter" ||
+	bail "cannot install the translator and filter"
+cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" ||
+	bail "glusterd did not start"
+cl_peer_two 20 || bail "node 2 did not become a peer"
+cl_replica_volume $VOL || bail "volume create failed"
+cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
+	bail "group metadata-cache failed"
+cl_cli 1 volume start $VOL >/dev/null || bail "volume start failed"
+cl_set 1 volume set $VOL user.extfuse on >/dev/null || bail "user.extfuse on"
+cl_mount mntA $VOL || bail "mount A failed"
+cl_mount mntB $VOL || bail "mount B failed"
+A=$CL_B/mntA
+B=$CL_B/mntB
+CONN=$(cl_conn mntA)
+cl_wait 30 sh -c "ls '$A' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONN" ||
+	bail "client A did not pin its maps"
+diag "mount A is FUSE connection $CONN"
+
+resolve() { "$DUMP" resolve "$CONN" "$1"; }
+
+# served_mode NODEID: the mode the kernel would be served, or "-".
+served_mode() {
+	local out
+	out=$("$ASK" getattr "$CONN" "$1") || { echo -; return; }
+	echo "$out" | sed -n 's/^mode=[0-7]*\([0-7][0-7][0-7]\) .*/\1/p'
+}
+
+# --- 1. a brick restart: registrations and upcalls are lost -----------
+echo data >"$B/f" && chmod 644 "$B/f" || bail "cannot create f"
+sleep 1.2
+stat "$A/f" >/dev/null
+F=$("$DUMP" resolve "$CONN" f)
+is "$(served_mode "$F")" 644 "before the restart the kernel would be served f's 644"
+connected() { grep -c 'Connected, attached' "$CL_B/log-mntA.log"; }
+before=$(connected)
+# md-cache counts its cache's age against the last child-down in whole
+# seconds: a value fetched in the second of the kill would still count.
+sleep 1.1
+# pid_gone PID: exited (a zombie counts: nothing may reap it here).
+pid_gone() { ! grep -qs '^State:.*[^Z] (' "/proc/$1/status"; }
+kill_bricks() {
+	local p pid
+	for p in $(find "$CL_B" -path "*/vols/$VOL/*.pid"); do
+		pid=$(cat "$p")
+		kill -9 "$pid" && cl_wait 10 pid_gone "$pid" || return 1
+		# glusterd would take a pid file left behind for a live brick.
+		rm -f "$p"
+	done
+}
+kill_bricks && cl_cli 1 volume start $VOL force >/dev/null
+ok $? "both bricks killed and started again"
+cl_wait 60 sh -c "[ \$(grep -c 'Connected, attached' '$CL_B/log-mntA.log') -ge $((before + 2)) ]"
+ok $? "client A reconnected to both bricks"
+chmod 600 "$B/f"
+sleep 2
+mode=$(served_mode "$F")
+[ "$mode" != 644 ]
+ok $? "after the restart and a remote chmod, 644 is not served (served: $mode)"
+# What the client process itself answers is md-cache's business.
+diag "stat on A answers $(stat -c %a "$A/f")"
+
+# --- 2. versions never restart: a failed rmdir releases the directory --
+mkdir "$B/r" || bail "mkdir r" # unknown to A: its lookup reaches the servers
+sleep 1.2
+stat "$A/r" >/dev/null
+stat "$A/r/x" >/dev/null 2>&1
+R=$("$DUMP" resolve "$CONN" r)
+is "$("$ASK" lookup "$CONN" "$R" x)" ENOENT "a negative entry r/x would be served"
+echo new >"$B/r/x" # the upcall on r retires the negative entry
+sleep 1
+rmdir "$A/r" 2>/dev/null
+[ $? != 0 ]
+ok $? "rmdir of the non-empty r fails"
+sleep 3 # the sweeper releases r, whose name went with the rmdir
+stat "$A/r" >/dev/null # its attributes are published again
+out=$("$ASK" lookup "$CONN" "$R" x)
+[ "$out" != ENOENT ]
+ok $? "the retired negative entry r/x is not served again (served: ${out:-nothing})"
+is "$(cat "$A/r/x" 2>/dev/null)" new "A reads r/x"
+
+# --- 7. pins never outlive their names ---------------------------------
+# counter NAME: a counter of the translator in a fresh statedump of A.
+counter() {
+	cl_statedump mntA "$CL_B/dump" &&
+		cl_extfuse_section "$CL_B/dump" | sed -n "s/^$1=//p" | head -n 1
+}
+mkdir "$A/p" || bail "mkdir p"
+held0=$(($(counter pins) - $(counter unpins)))
+for i in $(seq 40); do
+	echo "$i" >"$A/p/tmp"
+	# Evict the kernel's dentries: each name is looked up, so published.
+	echo 2 >/proc/sys/vm/drop_caches
+	stat "$A/p/tmp" "$A/p/target" >/dev/null 2>&1
+	mv "$A/p/tmp" "$A/p/target"
+done
+sleep 3 # the sweeper unpins what lost its names
+held=$(($(counter pins) - $(counter unpins)))
+[ "$held" -le $((held0 + 4)) ]
+ok $? "create/rename-over loop: pins - unpins stays bounded ($held0 -> $held)"
+
+# --- 8. an option that changes nothing served flushes nothing ----------
+epoch() { "$EXTFUSECTL" config "$CONN" | sed -n "s/^epoch *//p"; }
+volfile_changes() { grep -c 'Volume file changed' "$CL_B/log-mntA.log"; }
+sleep 1.2
+stat "$A/f" >/dev/null
+e0=$(epoch)
+v0=$(volfile_changes)
+cl_set 1 volume set $VOL diagnostics.client-log-level WARNING >/dev/null
+ok $? "volume set diagnostics.client-log-level WARNING"
+cl_wait 30 sh -c "[ \$(grep -c 'Volume file changed' '$CL_B/log-mntA.log') -gt $v0 ]"
+ok $? "client A fetched the new volfile"
+sleep 3 # the hook's regeneration, if any, and the client's switch
+e1=$(epoch)
+[ -n "$e0" ] && [ "$e0" = "$e1" ]
+ok $? "the epoch did not move ($e0 -> $e1)"
+is "$(served_mode "$(resolve f)")" 600 "f's attributes would still be served"
+
+# --- 5. cache invalidation off: nothing stock Gluster would not cache ---
+cl_set 1 volume set $VOL features.cache-invalidation off >/dev/null &&
+	cl_set 1 volume set $VOL performance.cache-invalidation off >/dev/null
+ok $? "cache invalidation off on the servers and in md-cache"
+cl_wait 30 sh -c "ls '$A' >/dev/null; grep -q 'live at most 60 s' '$CL_B/log-mntA.log'"
+ok $? "client A took it: values live at most md-cache's 60 s"
+mkdir -p "$B/q" && echo q >"$B/q/here" || bail "cannot populate q"
+sleep 1.2
+stat "$A/q/here" >/dev/null
+stat "$A/q/missing" >/dev/null 2>&1
+ls "$A/q" >/dev/null
+Q=$(resolve q)
+out=$("$ASK" lookup "$CONN" "$Q" missing)
+[ $? = 1 ]
+ok $? "a missing name is not answered in the kernel (answered: ${out:-nothing})"
+! "$DUMP" has-dir "$CONN" "$Q"
+ok $? "no listing of q is published"
+HERE=$(resolve q/here)
+left=$("$DUMP" attr-left "$CONN" "$HERE")
+[ -n "$left" ] && [ "$left" -le 60000 ]
+ok $? "attributes live at most 60 s (${left:-no} ms left)"
+cl_set 1 volume set $VOL features.cache-invalidation on >/dev/null &&
+	cl_set 1 volume set $VOL performance.cache-invalidation on >/dev/null
+
+tap_done
