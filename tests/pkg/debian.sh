@@ -64,6 +64,9 @@ skip() { # skip DESCRIPTION: reason
 tmp=$(mktemp -d) || bail "mktemp failed"
 CL_B=$tmp/cl
 mkdir "$CL_B" || bail "mkdir failed"
+# Before anything can write there: cl_teardown removes what is new in
+# Gluster's fixed system directories.
+cl_snapshot_system
 ver=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")
 [ -n "$ver" ] || bail "no PACKAGE_VERSION in $top_builddir/Makefile"
 src=$tmp/extfuse-gluster-$ver
@@ -72,7 +75,9 @@ mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make "$@"; }
 
 # ---- build ----
 t0=$(date +%s)
-mk -s -C "$top_builddir" distdir distdir="$src" top_distdir="$src" \
+# Automake's distdir must be relative to the build tree.
+rel=$(realpath --relative-to="$top_builddir" "$src")
+mk -s -C "$top_builddir" distdir distdir="$rel" top_distdir="$rel" \
 	>"$tmp/distdir.log" 2>&1
 ok $? "make distdir: a copy of the distribution tree" ||
 	{ tail -n 20 "$tmp/distdir.log" | sed 's/^/#   /'; exit 1; }
@@ -168,7 +173,7 @@ done
 kt=$root/usr/src/extfuse-$ver
 grep -qx "PACKAGE_VERSION=\"$ver\"" "$kt/dkms.conf" && ! grep -q @ "$kt/dkms.conf"
 ok $? "dkms.conf of extfuse $ver in /usr/src/extfuse-$ver"
-kver=$(ls /lib/modules 2>/dev/null | grep '^6\.1\.' | sort -V | tail -n 1)
+kver=$(cd /lib/modules 2>/dev/null && ls -d 6.1.* 2>/dev/null | sort -V | tail -n 1)
 if [ -n "$kver" ] && [ -d "/lib/modules/$kver/build" ] &&
 	ls /usr/src/linux-source-6.1.tar.xz >/dev/null 2>&1; then
 	dk="--dkmstree $tmp/dkms --sourcetree $root/usr/src --installtree $tmp/mods"
@@ -217,7 +222,6 @@ if [ -n "$present" ] || [ -n "$clash" ]; then
 	exit
 fi
 
-cl_snapshot_system
 cl_start_glusterds 1 "$root$gdwd/hooks/1/set/post/S60extfuse-regen"
 ok $? "a private glusterd runs" || exit 1
 b=$(cl_gd_dir 1)
@@ -229,7 +233,7 @@ ok $? "volume with user.extfuse on"
 ok $? "no filter yet: the client volfile has no translator"
 
 installed=yes
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 dpkg_locked -i $(for p in $PKGS; do echo "$tmp/${p}_${ver}_"*.deb; done)
 ok $? "dpkg -i $PKGS"
 cl_pid_alive "$b/glusterd.pid" && cl_cli 1 volume info pkgvol >/dev/null
