@@ -107,18 +107,19 @@ done
 [ -x "$root$(dirname "$xd")/filter/extfuse-filter" ]
 ok $? "volfile filter executable in $(dirname "$xd")/filter"
 
-# glusterd's working directory (glusterd.vol) holds the hooks; the
-# version directory is the one glusterfs-server puts its own hooks in.
+# glusterd's working directory (glusterd.vol) holds the hooks, under the
+# version directory that glusterfs-server puts its own hooks in (the
+# running glusterd below shows that it uses set and reset under it).
 gdwd=$(sed -n 's/^ *option  *working-directory  *//p' /etc/glusterfs/glusterd.vol 2>/dev/null)
 : "${gdwd:=/var/lib/glusterd}"
+if dpkg -L glusterfs-server >/dev/null 2>&1; then
+	dpkg -L glusterfs-server | grep -qxF "$gdwd/hooks/1/set/post"
+	ok $? "glusterfs-server ships its hooks in $gdwd/hooks/1 too"
+fi
 for op in set reset; do
 	h=$gdwd/hooks/1/$op/post
 	[ -x "$root$h/S60extfuse-regen" ]
 	ok $? "glusterd hook executable in $h"
-	if dpkg -L glusterfs-server >/dev/null 2>&1; then
-		dpkg -L glusterfs-server | grep -qxF "$h"
-		ok $? "glusterfs-server ships hooks in $h too"
-	fi
 done
 
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
@@ -225,6 +226,11 @@ fi
 cl_start_glusterds 1 "$root$gdwd/hooks/1/set/post/S60extfuse-regen"
 ok $? "a private glusterd runs" || exit 1
 b=$(cl_gd_dir 1)
+# glusterd makes pre and post for every operation it runs hooks for.
+for op in set reset; do
+	[ -d "$b/glusterd/hooks/1/$op/pre" ]
+	ok $? "glusterd runs hooks from hooks/1/$op"
+done
 vf=$b/glusterd/vols/pkgvol/pkgvol.tcp-fuse.vol
 cl_set 1 volume create pkgvol "127.1.1.1:$b/bricks/b" force >/dev/null &&
 	cl_set 1 volume set pkgvol user.extfuse on >/dev/null
