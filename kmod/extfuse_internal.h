@@ -63,19 +63,11 @@ void extfuse_prog_run(struct bpf_prog *prog, struct extfuse_req *ctx);
 int extfuse_run_init(void);
 void extfuse_run_exit(void);
 
-/* request.c: the replacements of the hooked functions. */
-ssize_t extfuse_simple_request(struct fuse_mount *fm, struct fuse_args *args);
-void extfuse_queue_forget(struct fuse_conn *fc, struct fuse_forget_link *fl,
-			  u64 nodeid, u64 nlookup);
+/* request.c: the decisions, called by the hooks in hook.c. */
+bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
+		       ssize_t *ret);
+u64 extfuse_forget_filter(struct fuse_conn *fc, u64 nodeid, u64 nlookup);
 bool extfuse_opcode_hooked(u32 opcode);
-
-/* hook.c: the originals, and the in-flight count held across a call. */
-extern ssize_t (*extfuse_orig_simple_request)(struct fuse_mount *fm,
-					      struct fuse_args *args);
-extern void (*extfuse_orig_queue_forget)(struct fuse_conn *fc,
-					 struct fuse_forget_link *fl,
-					 u64 nodeid, u64 nlookup);
-void extfuse_inflight_put(void);
 
 /* dev.c */
 int extfuse_dev_init(void);

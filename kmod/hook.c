@@ -11,15 +11,16 @@
 #include <linux/module.h>
 #include <linux/kprobes.h>
 #include <linux/ftrace.h>
+#include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/utsname.h>
 #include <generated/utsrelease.h>
 
-ssize_t (*extfuse_orig_simple_request)(struct fuse_mount *fm,
-				       struct fuse_args *args);
-void (*extfuse_orig_queue_forget)(struct fuse_conn *fc,
-				  struct fuse_forget_link *fl, u64 nodeid,
-				  u64 nlookup);
+static ssize_t (*orig_simple_request)(struct fuse_mount *fm,
+				      struct fuse_args *args);
+static void (*orig_queue_forget)(struct fuse_conn *fc,
+				 struct fuse_forget_link *fl, u64 nodeid,
+				 u64 nlookup);
 
 static unsigned long fsr_ip, fqf_ip;
 
@@ -31,10 +32,38 @@ static unsigned long fsr_ip, fqf_ip;
 static atomic_t extfuse_inflight = ATOMIC_INIT(0);
 static bool extfuse_unloading;
 
-void extfuse_inflight_put(void)
+static void extfuse_inflight_put(void)
 {
 	if (atomic_dec_and_test(&extfuse_inflight))
 		wake_up_var(&extfuse_inflight);
+}
+
+/* The replacements: same signatures as the originals, which they call for
+ * whatever request.c leaves to the daemon. */
+static ssize_t notrace extfuse_simple_request(struct fuse_mount *fm,
+					      struct fuse_args *args)
+{
+	ssize_t ret;
+
+	if (!extfuse_intercept(fm, args, &ret))
+		ret = orig_simple_request(fm, args);
+	extfuse_inflight_put();
+	return ret;
+}
+
+static void notrace extfuse_queue_forget(struct fuse_conn *fc,
+					 struct fuse_forget_link *fl,
+					 u64 nodeid, u64 nlookup)
+{
+	u64 send = extfuse_forget_filter(fc, nodeid, nlookup);
+
+	/* The callee owns the link: free it as the original does when the
+	 * connection is gone. */
+	if (send)
+		orig_queue_forget(fc, fl, nodeid, send);
+	else
+		kfree(fl);
+	extfuse_inflight_put();
 }
 
 /* kallsyms_lookup_name() is not exported: a kprobe resolves it once. */
@@ -92,8 +121,8 @@ static int extfuse_resolve(void)
 		pr_err("cannot find fuse_simple_request/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n");
 		return -ENOENT;
 	}
-	extfuse_orig_simple_request = (void *)fsr_ip;
-	extfuse_orig_queue_forget = (void *)fqf_ip;
+	orig_simple_request = (void *)fsr_ip;
+	orig_queue_forget = (void *)fqf_ip;
 	return 0;
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The replacements of fuse_simple_request() and fuse_queue_forget(): build
- * the context of a request, run the connection's extension, and apply its
- * verdict.  Nothing the extension writes reaches the kernel unchecked: a
- * reply that FUSE would reject, or that would make it mark an inode bad,
- * is refused and the request goes to the daemon.
+ * What the hooks of fuse_simple_request() and fuse_queue_forget() decide:
+ * build the context of a request, run the connection's extension, and apply
+ * its verdict.  The hooks (hook.c) call in here; nothing here calls them.
+ * Nothing the extension writes reaches the kernel unchecked: a reply that
+ * FUSE would reject, or that would make it mark an inode bad, is refused
+ * and the request goes to the daemon.
  */
 #include "extfuse_internal.h"
 
@@ -479,7 +480,7 @@ static bool extfuse_decide(struct extfuse_att *att, struct fuse_mount *fm,
 }
 
 /* Returns true if the request was dealt with here, its result in *ret. */
-static bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
+bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
 			      ssize_t *ret)
 {
 	struct extfuse_req *ctx = NULL;
@@ -509,19 +510,8 @@ static bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
 	return done;
 }
 
-ssize_t notrace extfuse_simple_request(struct fuse_mount *fm,
-				       struct fuse_args *args)
-{
-	ssize_t ret;
-
-	if (!extfuse_intercept(fm, args, &ret))
-		ret = extfuse_orig_simple_request(fm, args);
-	extfuse_inflight_put();
-	return ret;
-}
-
 /* How many of nlookup to send for nodeid; nlookup when nothing is attached. */
-static u64 extfuse_forget_filter(struct fuse_conn *fc, u64 nodeid, u64 nlookup)
+u64 extfuse_forget_filter(struct fuse_conn *fc, u64 nodeid, u64 nlookup)
 {
 	struct extfuse_req *ctx = NULL;
 	struct extfuse_att *att;
@@ -543,19 +533,4 @@ static u64 extfuse_forget_filter(struct fuse_conn *fc, u64 nodeid, u64 nlookup)
 	rcu_read_unlock_trace();
 	extfuse_ctx_free(ctx);
 	return send;
-}
-
-void notrace extfuse_queue_forget(struct fuse_conn *fc,
-				  struct fuse_forget_link *fl, u64 nodeid,
-				  u64 nlookup)
-{
-	u64 send = extfuse_forget_filter(fc, nodeid, nlookup);
-
-	/* The callee owns the link: free it as the original does when the
-	 * connection is gone. */
-	if (send)
-		extfuse_orig_queue_forget(fc, fl, nodeid, send);
-	else
-		kfree(fl);
-	extfuse_inflight_put();
 }
