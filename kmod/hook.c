@@ -22,6 +22,11 @@ static void (*orig_queue_forget)(struct fuse_conn *fc,
 				 struct fuse_forget_link *fl, u64 nodeid,
 				 u64 nlookup);
 
+/*
+ * Where ftrace calls the callback from: the __fentry__ call of each
+ * function, which is not its first byte when the kernel begins functions
+ * with an ENDBR (IBT).
+ */
 static unsigned long fsr_ip, fqf_ip;
 
 /*
@@ -115,14 +120,25 @@ static struct ftrace_ops extfuse_ops = {
 
 static int extfuse_resolve(void)
 {
-	fsr_ip = extfuse_lookup_name("fuse_simple_request");
-	fqf_ip = extfuse_lookup_name("fuse_queue_forget");
-	if (!fsr_ip || !fqf_ip) {
+	unsigned long (*locate)(unsigned long ip);
+	unsigned long fsr, fqf;
+
+	fsr = extfuse_lookup_name("fuse_simple_request");
+	fqf = extfuse_lookup_name("fuse_queue_forget");
+	if (!fsr || !fqf) {
 		pr_err("cannot find fuse_simple_request/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n");
 		return -ENOENT;
 	}
-	orig_simple_request = (void *)fsr_ip;
-	orig_queue_forget = (void *)fqf_ip;
+	/* ftrace_location() is not exported; the symbol is. */
+	locate = (void *)extfuse_lookup_name("ftrace_location");
+	fsr_ip = locate ? locate(fsr) : 0;
+	fqf_ip = locate ? locate(fqf) : 0;
+	if (!fsr_ip || !fqf_ip) {
+		pr_err("fuse_simple_request/fuse_queue_forget cannot be traced\n");
+		return -ENOENT;
+	}
+	orig_simple_request = (void *)fsr;
+	orig_queue_forget = (void *)fqf;
 	return 0;
 }
 

@@ -13,6 +13,17 @@
 #include <linux/highmem.h>
 #include <linux/rcupdate_trace.h>
 
+/*
+ * The fields of a request that its reply is checked against, kept apart
+ * from the context: the extension may write anywhere in the context.
+ */
+struct extfuse_asked {
+	u32 opcode;
+	u32 size; /* READDIR: bytes the kernel asked for */
+	u64 nodeid; /* LOOKUP: the parent */
+	u64 offset; /* READDIR: the cookie to continue from */
+};
+
 /* What the request is to the extension. */
 enum extfuse_class {
 	EXTFUSE_NONE, /* not ours: straight to the daemon */
@@ -210,22 +221,26 @@ static int extfuse_inode_test(struct inode *inode, void *data)
 /*
  * FUSE marks an inode bad (EIO from then on) when a reply gives it another
  * file type or generation.  A cached reply must never do that: check it
- * against the inode the kernel already has for nodeid, if any.
+ * against the inode the kernel already has for nodeid, if any.  The lookup
+ * takes no reference: an iput() here could evict the inode and send a
+ * FORGET back through the hook from inside the extension's section.
+ * Inodes are freed after an RCU grace period, so their fields may be read
+ * under rcu_read_lock().
  */
 static bool extfuse_inode_agrees(struct fuse_mount *fm, u64 nodeid, u32 mode,
 				 const u64 *generation)
 {
 	struct inode *inode;
-	bool ok;
+	bool ok = true;
 
-	inode = ilookup5_nowait(fm->sb, (unsigned long)nodeid,
-				extfuse_inode_test, &nodeid);
-	if (!inode)
-		return true;
-	ok = !(READ_ONCE(inode->i_state) & I_NEW) && !fuse_is_bad(inode) &&
-	     !inode_wrong_type(inode, mode) &&
-	     (!generation || inode->i_generation == *generation);
-	iput(inode);
+	rcu_read_lock();
+	inode = find_inode_rcu(fm->sb, (unsigned long)nodeid,
+			       extfuse_inode_test, &nodeid);
+	if (inode)
+		ok = !(READ_ONCE(inode->i_state) & I_NEW) &&
+		     !fuse_is_bad(inode) && !inode_wrong_type(inode, mode) &&
+		     (!generation || inode->i_generation == *generation);
+	rcu_read_unlock();
 	return ok;
 }
 
@@ -236,11 +251,15 @@ static bool extfuse_attr_ok(const struct fuse_attr *attr)
 }
 
 static int extfuse_answer_lookup(struct fuse_mount *fm, struct fuse_args *args,
+				 const struct extfuse_asked *asked,
 				 const struct extfuse_req *ctx)
 {
 	const struct fuse_entry_out *e = &ctx->out.entry;
 
+	/* FUSE refuses a LOOKUP naming the root; one naming the parent makes
+	 * a directory its own child. */
 	if (ctx->out_size != sizeof(*e) || !e->nodeid ||
+	    e->nodeid == FUSE_ROOT_ID || e->nodeid == asked->nodeid ||
 	    !extfuse_attr_ok(&e->attr) ||
 	    !extfuse_inode_agrees(fm, e->nodeid, e->attr.mode, &e->generation))
 		return -EPROTO;
@@ -250,12 +269,13 @@ static int extfuse_answer_lookup(struct fuse_mount *fm, struct fuse_args *args,
 
 static int extfuse_answer_getattr(struct fuse_mount *fm,
 				  struct fuse_args *args,
+				  const struct extfuse_asked *asked,
 				  const struct extfuse_req *ctx)
 {
 	const struct fuse_attr_out *a = &ctx->out.attr;
 
 	if (ctx->out_size != sizeof(*a) || !extfuse_attr_ok(&a->attr) ||
-	    !extfuse_inode_agrees(fm, ctx->nodeid, a->attr.mode, NULL))
+	    !extfuse_inode_agrees(fm, asked->nodeid, a->attr.mode, NULL))
 		return -EPROTO;
 	memcpy(args->out_args[0].value, a, sizeof(*a));
 	return 0;
@@ -268,16 +288,18 @@ static bool extfuse_name_ok(const char *name, u32 len)
 }
 
 /*
- * Every record of a READDIR(PLUS) reply: inside the buffer, aligned, with a
- * sane name, d_off strictly increasing; READDIRPLUS records must carry
+ * Every record of a READDIR(PLUS) reply: its header and then its whole
+ * length inside the buffer before any field is trusted, a sane name, d_off
+ * strictly increasing from the request's offset (an offset at or below it
+ * makes getdents() start over forever); READDIRPLUS records must carry
  * nodeid 0, as a kernel-made lookup count would escape the FORGET rewrite.
  */
-static bool extfuse_dirbuf_ok(const u8 *buf, u32 len, bool plus)
+static bool extfuse_dirbuf_ok(const u8 *buf, u32 len, bool plus, u64 from)
 {
 	size_t head = plus ? FUSE_NAME_OFFSET_DIRENTPLUS : FUSE_NAME_OFFSET;
 	const struct fuse_direntplus *dp;
 	const struct fuse_dirent *d;
-	u64 prev = 0;
+	u64 prev = from;
 	size_t pos = 0, rec;
 
 	while (pos < len) {
@@ -285,12 +307,12 @@ static bool extfuse_dirbuf_ok(const u8 *buf, u32 len, bool plus)
 			return false;
 		dp = (const void *)(buf + pos);
 		d = plus ? &dp->dirent : (const void *)(buf + pos);
+		rec = FUSE_DIRENT_ALIGN(head + (size_t)d->namelen);
+		if (rec > len - pos)
+			return false;
 		if (plus && dp->entry_out.nodeid)
 			return false;
 		if (!extfuse_name_ok(d->name, d->namelen) || d->off <= prev)
-			return false;
-		rec = FUSE_DIRENT_ALIGN(head + d->namelen);
-		if (rec > len - pos)
 			return false;
 		prev = d->off;
 		pos += rec;
@@ -299,14 +321,15 @@ static bool extfuse_dirbuf_ok(const u8 *buf, u32 len, bool plus)
 }
 
 static int extfuse_answer_readdir(struct fuse_args *args,
+				  const struct extfuse_asked *asked,
 				  const struct extfuse_req *ctx, ssize_t *ret)
 {
 	struct fuse_args_pages *ap = extfuse_pages(args);
 	u32 n = ctx->out_size;
 
-	if (!ap || n > ctx->size || n > EXTFUSE_DIRBUF_SIZE ||
+	if (!ap || n > asked->size || n > EXTFUSE_DIRBUF_SIZE ||
 	    !extfuse_dirbuf_ok(ctx->out.dirbuf, n,
-			       ctx->opcode == FUSE_READDIRPLUS))
+			       asked->opcode == FUSE_READDIRPLUS, asked->offset))
 		return -EPROTO;
 	if (n)
 		memcpy_to_page(ap->pages[0], ap->descs[0].offset,
@@ -317,17 +340,18 @@ static int extfuse_answer_readdir(struct fuse_args *args,
 }
 
 static int extfuse_answer(struct fuse_mount *fm, struct fuse_args *args,
+			  const struct extfuse_asked *asked,
 			  const struct extfuse_req *ctx, ssize_t *ret)
 {
 	*ret = 0;
-	switch (ctx->opcode) {
+	switch (asked->opcode) {
 	case FUSE_LOOKUP:
-		return extfuse_answer_lookup(fm, args, ctx);
+		return extfuse_answer_lookup(fm, args, asked, ctx);
 	case FUSE_GETATTR:
-		return extfuse_answer_getattr(fm, args, ctx);
+		return extfuse_answer_getattr(fm, args, asked, ctx);
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
-		return extfuse_answer_readdir(args, ctx, ret);
+		return extfuse_answer_readdir(args, asked, ctx, ret);
 	}
 	return -EPROTO;
 }
@@ -365,16 +389,17 @@ static void extfuse_unserve(struct bpf_prog *prog, struct extfuse_req *ctx,
 /* Apply a query's verdict; true if the request was answered (*ret). */
 static bool extfuse_apply_query(struct extfuse_att *att, struct bpf_prog *prog,
 				struct fuse_mount *fm, struct fuse_args *args,
+				const struct extfuse_asked *asked,
 				struct extfuse_req *ctx, ssize_t *ret)
 {
-	u32 op = ctx->opcode;
+	u32 op = asked->opcode;
 	s32 verdict = ctx->verdict;
 
 	switch (verdict) {
 	case EXTFUSE_VERDICT_PASS:
 		return false;
 	case EXTFUSE_VERDICT_ANSWER:
-		if (!extfuse_answer(fm, args, ctx, ret))
+		if (!extfuse_answer(fm, args, asked, ctx, ret))
 			return true;
 		if (op == FUSE_LOOKUP && ctx->out.entry.nodeid)
 			extfuse_unserve(prog, ctx, ctx->out.entry.nodeid);
@@ -453,6 +478,12 @@ static bool extfuse_decide(struct extfuse_att *att, struct fuse_mount *fm,
 			   ssize_t *ret)
 {
 	enum extfuse_class cls = extfuse_class_of(ctx->opcode);
+	const struct extfuse_asked asked = {
+		.opcode = ctx->opcode,
+		.size = ctx->size,
+		.nodeid = ctx->nodeid,
+		.offset = ctx->offset,
+	};
 	struct fuse_forget_in *fin;
 	struct bpf_prog *prog;
 	u64 send;
@@ -462,7 +493,7 @@ static bool extfuse_decide(struct extfuse_att *att, struct fuse_mount *fm,
 		return false;
 	}
 	if (cls == EXTFUSE_QUERY &&
-	    extfuse_apply_query(att, prog, fm, args, ctx, ret)) {
+	    extfuse_apply_query(att, prog, fm, args, &asked, ctx, ret)) {
 		EXTFUSE_STAT_INC(att, answered);
 		return true;
 	}

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest: faults.  Corrupted map values are refused (and counted), a daemon
-# killed mid-workload leaves no hang, rmmod waits for a request blocked in
-# a stopped daemon.
+# Guest: faults.  Corrupted map values are refused (and counted):
+# attributes, listings (bad records, a chunk that repeats its cookie),
+# LOOKUP entries naming the root or the parent.  A daemon killed
+# mid-workload leaves no hang, rmmod waits for a request blocked in a
+# stopped daemon.
 . "$top_srcdir/tests/vm/lib.sh"
 
 load_module || bail "insmod failed"
@@ -86,6 +88,63 @@ ok $(( $(mod_get refused) - r0 >= 1 ? 0 : 1 )) "the module refused the corrupted
 expire
 ls -l "$M/d" > /dev/null
 ok $? "ls -l works too"
+
+# A chunk after the first whose one record carries the chunk's own cookie
+# as d_off: served, it sends getdents back to the same cookie forever.
+mkdir "$M/L"
+for i in $(seq 100); do : > "$M/L/a-file-with-a-rather-long-name-$i"; done
+ls "$M/L" > "$W/lsL0"
+lino=$(stat -c %i "$M/L")
+bpftool -j map dump pinned "$chunks" | python3 -c 'import json,sys
+lino=int(sys.argv[1])
+for e in json.load(sys.stdin):
+    k=bytes(int(x,16) for x in e["key"]); v=[int(x,16) for x in e["value"]]
+    off=int.from_bytes(k[8:16],"little")
+    if int.from_bytes(k[0:8],"little")!=lino or off==0: continue
+    if int.from_bytes(v[16:20],"little")==0: continue # the empty last chunk
+    rec=24+(128 if int.from_bytes(k[16:20],"little")==1 else 0)
+    namelen=int.from_bytes(bytes(v[rec+16:rec+20]),"little")
+    v[rec+8:rec+16]=list(off.to_bytes(8,"little"))
+    v[16:20]=list(((rec-24+24+namelen+7)//8*8).to_bytes(4,"little"))
+    print(" ".join("%02x"%b for b in k), "|", " ".join("%02x"%b for b in v))' "$lino" > "$W/chunksL"
+n=0
+while IFS='|' read -r k v; do
+	bpftool map update pinned "$chunks" key hex $k value hex $v && n=$((n + 1))
+done < "$W/chunksL"
+ok $(( n >= 2 ? 0 : 1 )) "bpftool: $n chunks of L now point back at their own cookie"
+r0=$(mod_get refused)
+expire
+timeout 30 ls "$M/L" > "$W/lsL1"
+is "$?" 0 "ls of L ends (a chunk repeating its cookie is refused)"
+cmp -s "$W/lsL0" "$W/lsL1"
+ok $? "the listing of L is the daemon's"
+ok $(( $(mod_get refused) - r0 >= 1 ? 0 : 1 )) "the module refused the looping chunk"
+
+# A LOOKUP answer naming the root, then one naming the parent itself.
+entries=/sys/fs/bpf/extfuse/$conn/extfuse_entries
+mkdir "$M/e" && echo y > "$M/e/x"
+xino=$(stat -c %i "$M/e/x")
+eino=$(stat -c %i "$M/e")
+expire
+stat "$M" "$M/e" "$M/e/x" > /dev/null # (re)publishes the root, e, and e/x
+le() { printf '%016x' "$1" | sed 's/../& /g' | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }'; }
+ekey="$(le "$eino") $(printf 'x' | od -An -tx1) $(for i in $(seq 255); do printf '00 '; done)"
+entry_names() {
+	bpftool -j map lookup pinned "$entries" key hex $ekey |
+		python3 -c 'import json,sys
+v=[int(x,16) for x in json.load(sys.stdin)["value"]]
+v[0:16]=list(int(sys.argv[1]).to_bytes(8,"little"))+[0]*8
+print(" ".join("%02x"%b for b in v))' "$1" > "$W/eval" &&
+	bpftool map update pinned "$entries" key hex $ekey value hex $(cat "$W/eval")
+}
+for target in root:1 parent:$eino; do
+	entry_names "${target#*:}"
+	ok $? "bpftool: the entry e/x names the ${target%%:*}"
+	r0=$(mod_get refused)
+	expire
+	is "$(stat -c %i "$M/e/x" 2>&1)" "$xino" "stat e/x: the entry naming the ${target%%:*} is not served"
+	ok $(( $(mod_get refused) - r0 >= 1 ? 0 : 1 )) "the module refused it"
+done
 
 fs_stop c
 ok $? "test fs exits cleanly"
