@@ -325,9 +325,15 @@ struct extfuse_attach {
 	__u16 size; /* sizeof(struct extfuse_attach) */
 	__s32 conn_fd; /* the daemon's /dev/fuse fd, or an fd on the mount */
 	__s32 prog_fd; /* BPF_PROG_TYPE_SYSCALL program, sleepable */
-	__u32 flags; /* none defined: must be 0 */
+	__u32 flags; /* EXTFUSE_ATTACH_* */
 	__u32 conn_id; /* out: connection id (minor of the mount's st_dev) */
 };
+
+/*
+ * Attach also to a connection that root of the initial user namespace did
+ * not mount (refused with EPERM otherwise).
+ */
+#define EXTFUSE_ATTACH_ANY_OWNER (1u << 0)
 
 struct extfuse_conn_info {
 	__u32 magic;

@@ -167,7 +167,21 @@ static int extfuse_check_attach(const struct extfuse_attach *req)
 	    req->abi_version != EXTFUSE_ABI_VERSION ||
 	    req->size != sizeof(*req))
 		return -EPROTO;
-	return req->flags ? -EINVAL : 0;
+	return req->flags & ~EXTFUSE_ATTACH_ANY_OWNER ? -EINVAL : 0;
+}
+
+/*
+ * A connection mounted by anyone but root of the initial user namespace
+ * is refused unless asked for: the root daemon's extension would answer
+ * for a file system it does not serve, and give its nodeids away.
+ */
+static int extfuse_check_owner(struct fuse_conn *fc, u32 flags)
+{
+	if (flags & EXTFUSE_ATTACH_ANY_OWNER)
+		return 0;
+	if (fc->user_ns != &init_user_ns || !uid_eq(fc->user_id, GLOBAL_ROOT_UID))
+		return -EPERM;
+	return 0;
 }
 
 /* Ask the program which ABI it speaks; it must write the header back. */
@@ -278,6 +292,11 @@ int extfuse_attach(const struct extfuse_attach *req, u32 *conn_id)
 	fc = extfuse_conn_get_fd(req->conn_fd, conn_id);
 	if (IS_ERR(fc))
 		return PTR_ERR(fc);
+	err = extfuse_check_owner(fc, req->flags);
+	if (err) {
+		fuse_conn_put(fc);
+		return err;
+	}
 	prog = extfuse_prog_get(req->prog_fd);
 	if (IS_ERR(prog)) {
 		fuse_conn_put(fc);

@@ -472,6 +472,25 @@ static struct extfuse_att *extfuse_att_live(struct fuse_conn *fc)
 	return att;
 }
 
+/*
+ * What fuse_simple_request() would refuse or delay must not be answered
+ * here: fuse_get_req() waits for INIT, fails a connection whose INIT failed
+ * or that ended, and fails a caller whose fsuid or fsgid has no mapping in
+ * the connection's user namespace (EOVERFLOW).  None of the queries is a
+ * forced request (those take the munged ids instead).  The ids are the
+ * context's as built, before the extension ran.
+ */
+static bool extfuse_may_answer(struct fuse_conn *fc,
+			       const struct extfuse_req *ctx)
+{
+	if (ctx->uid == (u32)-1 || ctx->gid == (u32)-1)
+		return false;
+	if (!READ_ONCE(fc->initialized))
+		return false;
+	smp_rmb(); /* pairs with fuse_set_initialized(): INIT's outcome */
+	return !fc->conn_error && READ_ONCE(fc->connected);
+}
+
 /* The decision for one request, inside rcu_read_lock_trace(). */
 static bool extfuse_decide(struct extfuse_att *att, struct fuse_mount *fm,
 			   struct fuse_args *args, struct extfuse_req *ctx,
@@ -488,6 +507,11 @@ static bool extfuse_decide(struct extfuse_att *att, struct fuse_mount *fm,
 	struct bpf_prog *prog;
 	u64 send;
 
+	if (cls == EXTFUSE_QUERY && !extfuse_may_answer(fm->fc, ctx)) {
+		EXTFUSE_STAT_INC(att, seen);
+		EXTFUSE_STAT_INC(att, forwarded);
+		return false;
+	}
 	if (!extfuse_run_att(att, ctx, &prog)) {
 		EXTFUSE_STAT_INC(att, forwarded);
 		return false;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Guest: extfuse.ko loads, attaches (and refuses bad attachments), answers
-# GETATTR in the kernel, detaches, and unloads with and without mounts.
+# GETATTR in the kernel (never where FUSE itself would not answer),
+# detaches, and unloads with and without mounts.
 . "$top_srcdir/tests/vm/lib.sh"
 
 load_module
@@ -23,6 +24,15 @@ for k in magic:EPROTO flags:EINVAL size:EPROTO notfuse:EBADF \
 	is "$r" "${k#*:}" "attach refused: ${k%%:*}"
 done
 is "$("$VMTOOL" query | wc -l)" 1 "refusals left the attachment alone"
+
+# Where fuse_simple_request() would wait or fail, a program that answers
+# every GETATTR must not be asked.
+mkdir "$W/raw"
+is "$("$VMTOOL" rawconn noinit "$W/raw")" BLOCKED "before INIT's reply a GETATTR waits, unanswered"
+is "$("$VMTOOL" rawconn initerr "$W/raw")" ECONNREFUSED "after a failed INIT: ECONNREFUSED, unanswered"
+is "$("$VMTOOL" rawconn userns "$W/raw")" EOVERFLOW "a caller with no uid in the connection's user namespace: EOVERFLOW"
+is "$("$VMTOOL" rawconn foreign "$W/raw")" ATTACH-EPERM "a connection not mounted by root of the initial namespace: refused"
+is "$("$VMTOOL" query | wc -l)" 1 "the raw connections' attachments went with them"
 
 echo hello > "$M/f"
 stat "$M/f" > /dev/null

@@ -9,14 +9,29 @@
  *   vmtool statfiles DIR N [force]    statx DIR/f0..f(N-1); ns per call
  *   vmtool fstatloop PATH N           statx(fd, AT_STATX_FORCE_SYNC) N times
  *   vmtool statloop PATH N            statx(PATH) N times; ns per call
+ *   vmtool rawconn MODE MNT           a FUSE connection with no daemon but
+ *        this tool, and a program that answers every GETATTR: prints what
+ *        a forced stat of MNT gets (OK, an errno name, or BLOCKED).
+ *        MODE: noinit (INIT never answered), initerr (INIT failed),
+ *        userns (mounted in a user namespace that maps only root, attached
+ *        with EXTFUSE_ATTACH_ANY_OWNER; the caller's fsuid is 1000),
+ *        foreign (the same mount, attached without that flag)
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
@@ -77,7 +92,7 @@ static int attach_bad(const char *path, const char *kind)
 	if (!strcmp(kind, "magic"))
 		a.magic ^= 1;
 	else if (!strcmp(kind, "flags"))
-		a.flags = 1;
+		a.flags = 1u << 31;
 	else if (!strcmp(kind, "size"))
 		a.size = 8;
 	else if (!strcmp(kind, "socketfilter"))
@@ -98,6 +113,271 @@ static int attach_bad(const char *path, const char *kind)
 		return perror(EXTFUSE_DEVICE), 1;
 	err = ioctl(dev, EXTFUSE_IOC_ATTACH, &a) ? errno : 0;
 	printf("%s\n", err ? strerrorname_np(err) : "OK");
+	return 0;
+}
+
+#define CTX_OFF(field) ((short)offsetof(struct extfuse_req, field))
+#define ATTR_OFF(field)                                              \
+	((short)(offsetof(struct extfuse_req, out.attr) +            \
+		 offsetof(struct fuse_attr_out, attr) +              \
+		 offsetof(struct fuse_attr, field)))
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define STX(sz, d, o, s) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+
+/*
+ * A sleepable SYSCALL program that speaks the ABI and answers every
+ * GETATTR with a directory: what a careless extension would do.  With
+ * served_fd >= 0 it also uses that map (as its served counts).
+ */
+static int answer_all_prog(int served_fd)
+{
+	struct bpf_insn insns[] = {
+		INSN(BPF_LD | BPF_DW | BPF_IMM, 4, BPF_PSEUDO_MAP_FD, 0, served_fd),
+		INSN(0, 0, 0, 0, 0),
+		INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 1, CTX_OFF(opcode), 0),
+		INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 5, (int)EXTFUSE_OP_PROBE),
+		MOV_IMM(3, EXTFUSE_MAGIC),
+		STX(BPF_W, 1, CTX_OFF(magic), 3),
+		MOV_IMM(3, EXTFUSE_ABI_VERSION),
+		STX(BPF_H, 1, CTX_OFF(abi_version), 3),
+		INSN(BPF_JMP | BPF_JA, 0, 0, 9, 0),
+		INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 8, FUSE_GETATTR),
+		MOV_IMM(3, EXTFUSE_VERDICT_ANSWER),
+		STX(BPF_W, 1, CTX_OFF(verdict), 3),
+		MOV_IMM(3, sizeof(struct fuse_attr_out)),
+		STX(BPF_W, 1, CTX_OFF(out_size), 3),
+		MOV_IMM(3, S_IFDIR | 0755),
+		STX(BPF_W, 1, ATTR_OFF(mode), 3),
+		MOV_IMM(3, 1),
+		STX(BPF_DW, 1, ATTR_OFF(ino), 3),
+		MOV_IMM(0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_SLEEPABLE);
+	int skip = served_fd < 0 ? 2 : 0;
+
+	return bpf_prog_load(BPF_PROG_TYPE_SYSCALL, "vmtool_answer", "GPL",
+			     insns + skip,
+			     sizeof(insns) / sizeof(insns[0]) - skip, &o);
+}
+
+static int attach_fd(int conn_fd, int prog_fd, __u32 flags)
+{
+	struct extfuse_attach a = {
+		.magic = EXTFUSE_MAGIC,
+		.abi_version = EXTFUSE_ABI_VERSION,
+		.size = sizeof(a),
+		.conn_fd = conn_fd,
+		.prog_fd = prog_fd,
+		.flags = flags,
+	};
+	int dev = open(EXTFUSE_DEVICE, O_RDWR | O_CLOEXEC), err;
+
+	if (dev < 0)
+		return -errno;
+	err = ioctl(dev, EXTFUSE_IOC_ATTACH, &a) ? -errno : 0;
+	close(dev);
+	return err;
+}
+
+static int fuse_mount_fd(const char *mnt)
+{
+	char opts[128];
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	if (mount("vmtool", mnt, "fuse", MS_NOSUID | MS_NODEV, opts)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Answer (or fail, with error) the INIT request waiting on fd. */
+static int fuse_answer_init(int fd, int error)
+{
+	static char buf[1 << 20];
+	struct fuse_in_header *in = (void *)buf;
+	struct {
+		struct fuse_out_header h;
+		struct fuse_init_out o;
+	} r = { 0 };
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < (ssize_t)sizeof(*in) || in->opcode != FUSE_INIT)
+		return -1;
+	r.h.unique = in->unique;
+	r.h.error = error;
+	r.h.len = error ? sizeof(r.h) : sizeof(r);
+	r.o.major = FUSE_KERNEL_VERSION;
+	r.o.minor = 31;
+	r.o.max_write = 4096;
+	return write(fd, &r, r.h.len) == (ssize_t)r.h.len ? 0 : -1;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A child in a new user namespace that maps only root (to root) and a
+ * mount namespace of its own mounts FUSE on mnt and sends back the
+ * /dev/fuse fd; it stays until killed.  *mntns: its mount namespace.
+ */
+static int userns_mount(const char *mnt, pid_t *pid, int *mntns)
+{
+	int sv[2], fd;
+	char path[64];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return -1;
+	*pid = fork();
+	if (*pid == 0) {
+		close(sv[0]);
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) ||
+		    write_file("/proc/self/setgroups", "deny") ||
+		    write_file("/proc/self/uid_map", "0 0 1") ||
+		    write_file("/proc/self/gid_map", "0 0 1") ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(1);
+		fd = fuse_mount_fd(mnt);
+		if (fd < 0 || send_fd(sv[1], fd))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(sv[1]);
+	fd = recv_fd(sv[0]);
+	close(sv[0]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)*pid);
+	*mntns = fd < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	return *mntns < 0 ? -1 : fd;
+}
+
+/* Forced stat of mnt in a child; its result, or BLOCKED after 3 s. */
+static void stat_in_child(const char *mnt, int mntns, uid_t fsuid,
+			  char *out, size_t len, pid_t *pid)
+{
+	struct pollfd p;
+	int pfd[2];
+	ssize_t n;
+
+	if (pipe(pfd)) {
+		snprintf(out, len, "PIPE");
+		return;
+	}
+	*pid = fork();
+	if (*pid == 0) {
+		struct statx stx;
+		const char *r = "OK";
+
+		close(pfd[0]);
+		if (mntns >= 0 && setns(mntns, CLONE_NEWNS))
+			r = "SETNS";
+		else {
+			setfsgid(fsuid);
+			setfsuid(fsuid);
+			if (statx(AT_FDCWD, mnt, AT_STATX_FORCE_SYNC,
+				  STATX_BASIC_STATS, &stx))
+				r = strerrorname_np(errno);
+		}
+		n = write(pfd[1], r, strlen(r));
+		_exit(n < 0);
+	}
+	close(pfd[1]);
+	p = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
+	if (poll(&p, 1, 3000) == 1 && (n = read(pfd[0], out, len - 1)) > 0)
+		out[n] = '\0';
+	else
+		snprintf(out, len, "BLOCKED");
+	close(pfd[0]);
+}
+
+static int rawconn(const char *mode, const char *mnt)
+{
+	bool foreign = !strcmp(mode, "foreign");
+	bool userns = foreign || !strcmp(mode, "userns");
+	pid_t helper = 0, caller = 0;
+	int fd, prog, err, mntns = -1;
+	char res[64] = "";
+
+	if (strcmp(mode, "noinit") && strcmp(mode, "initerr") && !userns)
+		return fprintf(stderr, "unknown mode %s\n", mode), 2;
+	prog = answer_all_prog(-1);
+	if (prog < 0)
+		return perror("program"), 1;
+	fd = userns ? userns_mount(mnt, &helper, &mntns) : fuse_mount_fd(mnt);
+	if (fd < 0)
+		return perror("mount"), 1;
+	err = attach_fd(fd, prog, userns && !foreign ? EXTFUSE_ATTACH_ANY_OWNER : 0);
+	if (err) {
+		printf("ATTACH-%s\n", strerrorname_np(-err));
+	} else {
+		if (strcmp(mode, "noinit") &&
+		    fuse_answer_init(fd, userns ? 0 : -EPROTO))
+			return perror("INIT"), 1;
+		stat_in_child(mnt, mntns, userns ? 1000 : 0, res, sizeof(res),
+			      &caller);
+		printf("%s\n", res);
+	}
+	/* Closing the last /dev/fuse fd aborts the connection: a blocked
+	 * caller returns. */
+	close(fd);
+	if (caller > 0)
+		waitpid(caller, NULL, 0);
+	if (helper > 0) {
+		kill(helper, SIGKILL);
+		waitpid(helper, NULL, 0);
+	} else {
+		umount2(mnt, MNT_DETACH);
+	}
 	return 0;
 }
 
@@ -164,6 +444,8 @@ int main(int argc, char **argv)
 		return statloop(argv[2], atol(argv[3]), false);
 	if (argc == 4 && !strcmp(argv[1], "fstatloop"))
 		return statloop(argv[2], atol(argv[3]), true);
+	if (argc == 4 && !strcmp(argv[1], "rawconn"))
+		return rawconn(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of vmtool.c\n");
 	return 2;
 }
