@@ -342,7 +342,7 @@ struct extfuse_conn_info {
 	__u32 index; /* in: 0.. to enumerate attached connections */
 	__u32 conn_id; /* out */
 	__u32 prog_id; /* out: BPF program id */
-	__u32 pad;
+	__u32 flags; /* out: EXTFUSE_CONN_* */
 	__u64 seen; /* requests the module saw */
 	__u64 answered; /* answered in the kernel */
 	__u64 forwarded; /* sent to the daemon */
@@ -350,6 +350,9 @@ struct extfuse_conn_info {
 	__u64 forget_adjusted; /* FORGETs whose count was reduced */
 	__u64 forget_dropped; /* FORGETs not sent at all */
 };
+
+/* Detached: nothing is answered; FORGETs are rewritten until the end. */
+#define EXTFUSE_CONN_DETACHED (1u << 0)
 
 #define EXTFUSE_IOC_ATTACH _IOWR(EXTFUSE_IOC_TYPE, 1, struct extfuse_attach)
 #define EXTFUSE_IOC_DETACH _IOW(EXTFUSE_IOC_TYPE, 2, struct extfuse_attach)

@@ -10,6 +10,13 @@
  * disconnected attachments are reaped: at every ioctl, when a request
  * arrives on one, and by a periodic work item while any attachment exists.
  * Until reaped, a disconnected attachment never runs its program.
+ *
+ * The FORGET rewrite must outlive every lookup the extension served, or the
+ * daemon would get counts it never gave out.  So an attachment stays until
+ * its connection ends: DETACH only stops the answers (the program still
+ * sees modifying requests and FORGETs), a replacement program must count
+ * in the same served-count map, and each attachment holds a reference on
+ * this module, so that rmmod is refused while any exists.
  */
 #include "extfuse_internal.h"
 
@@ -17,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate_trace.h>
 #include <linux/slab.h>
@@ -59,9 +67,9 @@ static void extfuse_att_free(struct extfuse_att *att)
 	kfree(att);
 }
 
-/* Unlink every attachment matching (fc, or all when fc is NULL, or the
- * disconnected ones when only_dead), then free them after a grace period. */
-static int extfuse_unlink_atts(struct fuse_conn *fc, bool only_dead)
+/* Unlink the attachments of connections that ended, then free them (and
+ * their module references) after a grace period. */
+void extfuse_reap(void)
 {
 	struct extfuse_att *att, *tmp;
 	LIST_HEAD(dead);
@@ -69,9 +77,7 @@ static int extfuse_unlink_atts(struct fuse_conn *fc, bool only_dead)
 
 	mutex_lock(&extfuse_lock);
 	list_for_each_entry_safe(att, tmp, &extfuse_atts, node) {
-		if (fc && att->fc != fc)
-			continue;
-		if (only_dead && READ_ONCE(att->fc->connected))
+		if (READ_ONCE(att->fc->connected))
 			continue;
 		list_del_rcu(&att->node);
 		list_add(&att->reap, &dead);
@@ -79,20 +85,16 @@ static int extfuse_unlink_atts(struct fuse_conn *fc, bool only_dead)
 	}
 	mutex_unlock(&extfuse_lock);
 	if (!n)
-		return 0;
+		return;
 	/* Readers walk the list inside rcu_read_lock_trace(). */
 	synchronize_rcu_tasks_trace();
 	list_for_each_entry_safe(att, tmp, &dead, reap) {
-		pr_info("detached connection %u%s\n", att->conn_id,
-			only_dead ? " (connection ended)" : "");
+		pr_info("connection %u ended: attachment removed\n",
+			att->conn_id);
 		extfuse_att_free(att);
+		/* exit cancels the reaper synchronously: safe for the last. */
+		module_put(THIS_MODULE);
 	}
-	return n;
-}
-
-void extfuse_reap(void)
-{
-	extfuse_unlink_atts(NULL, true);
 }
 
 void extfuse_reap_soon(void)
@@ -184,6 +186,24 @@ static int extfuse_check_owner(struct fuse_conn *fc, u32 flags)
 	return 0;
 }
 
+/* The served-count map of prog: the one its FORGET rewrite takes from. */
+static struct bpf_map *extfuse_served_map(struct bpf_prog *prog)
+{
+	struct bpf_prog_aux *aux = prog->aux;
+	struct bpf_map *map = NULL;
+	u32 i;
+
+	mutex_lock(&aux->used_maps_mutex);
+	for (i = 0; i < aux->used_map_cnt; i++) {
+		if (!strcmp(aux->used_maps[i]->name, EXTFUSE_MAP_SERVED)) {
+			map = aux->used_maps[i];
+			break;
+		}
+	}
+	mutex_unlock(&aux->used_maps_mutex);
+	return map;
+}
+
 /* Ask the program which ABI it speaks; it must write the header back. */
 static int extfuse_probe(struct bpf_prog *prog)
 {
@@ -246,12 +266,35 @@ static struct extfuse_att *extfuse_att_new(struct fuse_conn *fc, u32 conn_id)
 	return att;
 }
 
+/*
+ * A replacement must take FORGET counts from the map its predecessor
+ * counted served lookups in: -EBUSY otherwise.
+ */
+static int extfuse_replace(struct extfuse_att *att, struct bpf_prog *prog,
+			   struct bpf_prog **old)
+{
+	struct bpf_prog *cur;
+
+	cur = rcu_dereference_protected(att->prog,
+					lockdep_is_held(&extfuse_lock));
+	if (extfuse_served_map(cur) != extfuse_served_map(prog)) {
+		pr_warn("connection %u: program %u counts served lookups in another map than program %u: refused\n",
+			att->conn_id, prog->aux->id, cur->aux->id);
+		return -EBUSY;
+	}
+	*old = rcu_replace_pointer(att->prog, prog,
+				   lockdep_is_held(&extfuse_lock));
+	WRITE_ONCE(att->detached, false);
+	return 0;
+}
+
 /* Install prog on fc (the references on both pass to the attachment). */
 static int extfuse_install(struct fuse_conn *fc, u32 conn_id,
 			   struct bpf_prog *prog)
 {
 	struct extfuse_att *att, *fresh;
 	struct bpf_prog *old = NULL;
+	int err = 0;
 
 	fresh = extfuse_att_new(fc, conn_id);
 	if (!fresh)
@@ -259,13 +302,19 @@ static int extfuse_install(struct fuse_conn *fc, u32 conn_id,
 	mutex_lock(&extfuse_lock);
 	att = extfuse_att_find(fc);
 	if (att) {
-		old = rcu_replace_pointer(att->prog, prog,
-					  lockdep_is_held(&extfuse_lock));
+		err = extfuse_replace(att, prog, &old);
 	} else {
+		/* The ioctl's open file pins the module meanwhile. */
+		__module_get(THIS_MODULE);
 		rcu_assign_pointer(fresh->prog, prog);
 		list_add_tail_rcu(&fresh->node, &extfuse_atts);
 	}
 	mutex_unlock(&extfuse_lock);
+	if (err) {
+		free_percpu(fresh->stats);
+		kfree(fresh);
+		return err;
+	}
 	if (att) {
 		/* Re-attach: the connection reference stays with att. */
 		free_percpu(fresh->stats);
@@ -310,11 +359,17 @@ int extfuse_attach(const struct extfuse_attach *req, u32 *conn_id)
 	return err;
 }
 
+/*
+ * Stop answering on a connection.  The attachment stays, with its program,
+ * until the connection ends: FORGETs of lookups it served are still taken
+ * off the served counts, and modifying requests still invalidate.
+ */
 int extfuse_detach(const struct extfuse_attach *req)
 {
+	struct extfuse_att *att;
 	struct fuse_conn *fc;
+	bool found = false;
 	u32 conn_id;
-	int n;
 
 	if (req->magic != EXTFUSE_MAGIC ||
 	    req->abi_version != EXTFUSE_ABI_VERSION ||
@@ -323,9 +378,21 @@ int extfuse_detach(const struct extfuse_attach *req)
 	fc = extfuse_conn_get_fd(req->conn_fd, &conn_id);
 	if (IS_ERR(fc))
 		return PTR_ERR(fc);
-	n = extfuse_unlink_atts(fc, false);
+	mutex_lock(&extfuse_lock);
+	att = extfuse_att_find(fc);
+	if (att && !att->detached) {
+		WRITE_ONCE(att->detached, true);
+		found = true;
+	}
+	mutex_unlock(&extfuse_lock);
 	fuse_conn_put(fc);
-	return n ? 0 : -ENOENT;
+	if (!found)
+		return -ENOENT;
+	/* No run that may still answer survives the call. */
+	synchronize_rcu_tasks_trace();
+	pr_info("connection %u: detached (FORGETs rewritten until it ends)\n",
+		conn_id);
+	return 0;
 }
 
 static void extfuse_sum(struct extfuse_att *att, struct extfuse_conn_info *info)
@@ -360,6 +427,8 @@ int extfuse_query(struct extfuse_conn_info *info)
 						 lockdep_is_held(&extfuse_lock));
 		info->conn_id = att->conn_id;
 		info->prog_id = prog ? prog->aux->id : 0;
+		if (att->detached)
+			info->flags |= EXTFUSE_CONN_DETACHED;
 		extfuse_sum(att, info);
 		err = 0;
 		break;
@@ -373,10 +442,9 @@ int extfuse_conn_init(void)
 	return 0;
 }
 
-/* Module exit: every redirected call has returned; detach everything. */
+/* Module exit: no attachment is left (each holds a module reference). */
 void extfuse_conn_exit(void)
 {
 	cancel_delayed_work_sync(&extfuse_reaper);
-	extfuse_unlink_atts(NULL, false);
-	cancel_delayed_work_sync(&extfuse_reaper);
+	WARN_ON_ONCE(extfuse_conn_any());
 }

@@ -40,6 +40,7 @@ struct extfuse_att {
 	struct bpf_prog __rcu *prog;
 	struct extfuse_counters __percpu *stats;
 	u32 conn_id;
+	bool detached; /* DETACH: no answers; FORGETs still rewritten */
 };
 
 #define EXTFUSE_STAT_INC(att, field) this_cpu_inc((att)->stats->field)

@@ -507,7 +507,8 @@ static bool extfuse_decide(struct extfuse_att *att, struct fuse_mount *fm,
 	struct bpf_prog *prog;
 	u64 send;
 
-	if (cls == EXTFUSE_QUERY && !extfuse_may_answer(fm->fc, ctx)) {
+	if (cls == EXTFUSE_QUERY &&
+	    (READ_ONCE(att->detached) || !extfuse_may_answer(fm->fc, ctx))) {
 		EXTFUSE_STAT_INC(att, seen);
 		EXTFUSE_STAT_INC(att, forwarded);
 		return false;

@@ -150,7 +150,11 @@ fs_stop c
 ok $? "test fs exits cleanly"
 
 # --- rmmod while a request waits in a stopped daemon ----------------------
-fs_start b || bail "test fs did not start"
+# b has no extension, but its requests pass through the module while any
+# connection (h) is attached.  Once h has ended, rmmod may go on; it must
+# wait for b's request to return.
+fs_start b --no-extfuse || bail "test fs did not start"
+fs_start h || bail "test fs did not start"
 M=$W/b.mnt
 echo x > "$M/g"
 ctl b inval g > /dev/null
@@ -167,6 +171,13 @@ for i in $(seq 300); do
 	sleep 0.1
 done
 ok $(( $(cat "$waiting") >= 1 ? 0 : 1 )) "a request waits in the stopped daemon"
+fs_stop h
+ok $? "the attached test fs exits cleanly"
+for i in $(seq 50); do
+	[ "$("$VMTOOL" query | wc -l)" = 0 ] && break
+	sleep 0.1
+done
+is "$("$VMTOOL" query | wc -l)" 0 "its attachment went with its connection"
 (rmmod extfuse; echo "rc=$?" > "$W/rmmod") &
 rp=$!
 sleep 2

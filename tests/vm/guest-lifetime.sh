@@ -3,7 +3,8 @@
 # Guest: lifetime stress.  Concurrent create/unlink/rename/stat/ls loops
 # while drop_caches evicts inodes; the test file system must never receive
 # a nodeid it has freed, never a FORGET larger than its own count, and all
-# counts (its own and the kernel-served ones) must balance to zero.
+# counts (its own and the kernel-served ones) must balance to zero.  The
+# same after a DETACH: the FORGET rewrite goes on until the connection ends.
 . "$top_srcdir/tests/vm/lib.sh"
 
 DURATION=${STRESS_SECONDS:-40}
@@ -46,6 +47,29 @@ fa=$(mod_get forget_adjusted); fd=$(mod_get forget_dropped)
 diag "FORGETs rewritten: adjusted $fa, dropped $fd"
 ok $(( fa + fd > 0 ? 0 : 1 )) "kernel-served lookups were handed back by rewritten FORGETs"
 fs_stop a
+ok $? "test fs: balanced at unmount, no violations"
+
+# --- lookups served, then DETACH, then the kernel forgets them ----------------
+fs_start d --balanced || bail "test fs did not start"
+M=$W/d.mnt
+mkdir "$M/s"
+for i in $(seq 0 19); do echo $i > "$M/s/f$i"; done
+ls "$M/s" > /dev/null # publishes every entry of s
+sleep 1.3 # past the kernel's own entry timeouts: LOOKUPs again
+for i in $(seq 0 19); do stat "$M/s/f$i" > /dev/null; done
+nserved=$(ctl d check | grep -c 'served [1-9]')
+ok $(( nserved > 0 ? 0 : 1 )) "lookups of $nserved nodes were served in the kernel"
+is "$(ctl d detach)" "ok 0" "detach with served lookups outstanding"
+cd /
+for i in $(seq 60); do
+	echo 2 > /proc/sys/vm/drop_caches
+	sleep 0.5
+	u=$(ctl d check | awk '$1 == "unbalanced" { print $2 }')
+	[ "$u" = 0 ] && break
+done
+is "$(ctl d check | awk '$1 == "unbalanced" { print $2 }')" 0 "after detach and eviction every count is zero"
+is "$(stat_get d violations)" 0 "no FORGET after detach exceeded the daemon's count"
+fs_stop d
 ok $? "test fs: balanced at unmount, no violations"
 dmesg_clean
 ok $? "no kernel warnings"

@@ -5,7 +5,8 @@
  *   vmtool query                      one line per attached connection
  *   vmtool sync                       EXTFUSE_IOC_SYNC
  *   vmtool attach-bad CONN-PATH KIND  an attach that must fail; prints errno
- *        KIND: magic, flags, size, notfuse, socketfilter, notsleepable, noprobe
+ *        KIND: magic, flags, size, notfuse, socketfilter, notsleepable,
+ *        noprobe, otherserved (a program counting in another served map)
  *   vmtool statfiles DIR N [force]    statx DIR/f0..f(N-1); ns per call
  *   vmtool fstatloop PATH N           statx(fd, AT_STATX_FORCE_SYNC) N times
  *   vmtool statloop PATH N            statx(PATH) N times; ns per call
@@ -54,8 +55,10 @@ static int query(void)
 	for (__u32 i = 0;; i++) {
 		if (extfuse_query(i, &ci))
 			break;
-		printf("conn %u prog %u seen %llu answered %llu forwarded %llu refused %llu forget_adjusted %llu forget_dropped %llu\n",
-		       ci.conn_id, ci.prog_id, (unsigned long long)ci.seen,
+		printf("conn %u prog %u detached %u seen %llu answered %llu forwarded %llu refused %llu forget_adjusted %llu forget_dropped %llu\n",
+		       ci.conn_id, ci.prog_id,
+		       !!(ci.flags & EXTFUSE_CONN_DETACHED),
+		       (unsigned long long)ci.seen,
 		       (unsigned long long)ci.answered,
 		       (unsigned long long)ci.forwarded,
 		       (unsigned long long)ci.refused,
@@ -64,6 +67,8 @@ static int query(void)
 	}
 	return 0;
 }
+
+static int answer_all_prog(int served_fd);
 
 /* A two-instruction program "return 0" of type, sleepable or not. */
 static int tiny_prog(enum bpf_prog_type type, bool sleepable)
@@ -99,6 +104,9 @@ static int attach_bad(const char *path, const char *kind)
 		a.prog_fd = tiny_prog(BPF_PROG_TYPE_SOCKET_FILTER, false);
 	else if (!strcmp(kind, "notsleepable"))
 		a.prog_fd = tiny_prog(BPF_PROG_TYPE_SYSCALL, false);
+	else if (!strcmp(kind, "otherserved"))
+		a.prog_fd = answer_all_prog(bpf_map_create(
+			BPF_MAP_TYPE_HASH, EXTFUSE_MAP_SERVED, 8, 8, 16, NULL));
 	else if (strcmp(kind, "noprobe") && strcmp(kind, "notfuse"))
 		return fprintf(stderr, "unknown kind %s\n", kind), 2;
 	if (a.prog_fd < 0 && !strcmp(kind, "notsleepable")) {
