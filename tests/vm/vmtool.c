@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -275,25 +276,50 @@ static int write_file(const char *path, const char *text)
 }
 
 /*
+ * A chrooted process may not create a user namespace, and the guest runs
+ * its tests chrooted into /newroot of PID 1's root (guest-init): that
+ * prefix, or "" when not chrooted.
+ */
+static const char *chroot_prefix(void)
+{
+	struct stat a, b;
+
+	if (stat("/", &a) || stat("/proc/1/root", &b))
+		return "";
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino ? "" : "/newroot";
+}
+
+/*
  * A child in a new user namespace that maps only root (to root) and a
  * mount namespace of its own mounts FUSE on mnt and sends back the
- * /dev/fuse fd; it stays until killed.  *mntns: its mount namespace.
+ * /dev/fuse fd; it stays until killed.  *mntns: its mount namespace,
+ * *prefix: where the caller's tree is in it.
  */
-static int userns_mount(const char *mnt, pid_t *pid, int *mntns)
+static int userns_mount(const char *mnt, pid_t *pid, int *mntns,
+			const char **prefix)
 {
 	int sv[2], fd;
-	char path[64];
+	char path[PATH_MAX];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return -1;
+	*prefix = chroot_prefix();
 	*pid = fork();
 	if (*pid == 0) {
+		const char *pre = *prefix;
+		char p[3][PATH_MAX];
+
 		close(sv[0]);
+		if (*pre && (chroot("/proc/1/root") || chdir("/")))
+			_exit(1);
+		snprintf(p[0], PATH_MAX, "%s/proc/self/setgroups", pre);
+		snprintf(p[1], PATH_MAX, "%s/proc/self/uid_map", pre);
+		snprintf(p[2], PATH_MAX, "%s/proc/self/gid_map", pre);
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) ||
-		    write_file("/proc/self/setgroups", "deny") ||
-		    write_file("/proc/self/uid_map", "0 0 1") ||
-		    write_file("/proc/self/gid_map", "0 0 1") ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		    write_file(p[0], "deny") || write_file(p[1], "0 0 1") ||
+		    write_file(p[2], "0 0 1") ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+		    chroot(*pre ? pre : "/") || chdir("/"))
 			_exit(1);
 		fd = fuse_mount_fd(mnt);
 		if (fd < 0 || send_fd(sv[1], fd))
@@ -301,6 +327,7 @@ static int userns_mount(const char *mnt, pid_t *pid, int *mntns)
 		pause();
 		_exit(0);
 	}
+
 	close(sv[1]);
 	fd = recv_fd(sv[0]);
 	close(sv[0]);
@@ -310,8 +337,8 @@ static int userns_mount(const char *mnt, pid_t *pid, int *mntns)
 }
 
 /* Forced stat of mnt in a child; its result, or BLOCKED after 3 s. */
-static void stat_in_child(const char *mnt, int mntns, uid_t fsuid,
-			  char *out, size_t len, pid_t *pid)
+static void stat_in_child(const char *mnt, int mntns, const char *prefix,
+			  uid_t fsuid, char *out, size_t len, pid_t *pid)
 {
 	struct pollfd p;
 	int pfd[2];
@@ -327,7 +354,9 @@ static void stat_in_child(const char *mnt, int mntns, uid_t fsuid,
 		const char *r = "OK";
 
 		close(pfd[0]);
-		if (mntns >= 0 && setns(mntns, CLONE_NEWNS))
+		if (mntns >= 0 &&
+		    (setns(mntns, CLONE_NEWNS) ||
+		     (*prefix && chroot(prefix)) || chdir("/")))
 			r = "SETNS";
 		else {
 			setfsgid(fsuid);
@@ -354,6 +383,7 @@ static int rawconn(const char *mode, const char *mnt)
 	bool userns = foreign || !strcmp(mode, "userns");
 	pid_t helper = 0, caller = 0;
 	int fd, prog, err, mntns = -1;
+	const char *prefix = "";
 	char res[64] = "";
 
 	if (strcmp(mode, "noinit") && strcmp(mode, "initerr") && !userns)
@@ -361,7 +391,8 @@ static int rawconn(const char *mode, const char *mnt)
 	prog = answer_all_prog(-1);
 	if (prog < 0)
 		return perror("program"), 1;
-	fd = userns ? userns_mount(mnt, &helper, &mntns) : fuse_mount_fd(mnt);
+	fd = userns ? userns_mount(mnt, &helper, &mntns, &prefix) :
+		      fuse_mount_fd(mnt);
 	if (fd < 0)
 		return perror("mount"), 1;
 	err = attach_fd(fd, prog, userns && !foreign ? EXTFUSE_ATTACH_ANY_OWNER : 0);
@@ -371,8 +402,8 @@ static int rawconn(const char *mode, const char *mnt)
 		if (strcmp(mode, "noinit") &&
 		    fuse_answer_init(fd, userns ? 0 : -EPROTO))
 			return perror("INIT"), 1;
-		stat_in_child(mnt, mntns, userns ? 1000 : 0, res, sizeof(res),
-			      &caller);
+		stat_in_child(mnt, mntns, prefix, userns ? 1000 : 0, res,
+			      sizeof(res), &caller);
 		printf("%s\n", res);
 	}
 	/* Closing the last /dev/fuse fd aborts the connection: a blocked
