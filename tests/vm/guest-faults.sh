@@ -89,29 +89,36 @@ expire
 ls -l "$M/d" > /dev/null
 ok $? "ls -l works too"
 
-# A chunk after the first whose one record carries the chunk's own cookie
-# as d_off: served, it sends getdents back to the same cookie forever.
+# A chunk at the cookie the kernel continues from after the first chunk
+# (of either kind: READDIRPLUS may be followed by READDIR), holding one
+# record whose d_off is that cookie again: served, it sends getdents()
+# back to the same cookie forever.
 mkdir "$M/L"
 for i in $(seq 100); do : > "$M/L/a-file-with-a-rather-long-name-$i"; done
 ls "$M/L" > "$W/lsL0"
 lino=$(stat -c %i "$M/L")
 bpftool -j map dump pinned "$chunks" | python3 -c 'import json,sys
 lino=int(sys.argv[1])
+first={}
 for e in json.load(sys.stdin):
-    k=bytes(int(x,16) for x in e["key"]); v=[int(x,16) for x in e["value"]]
-    off=int.from_bytes(k[8:16],"little")
-    if int.from_bytes(k[0:8],"little")!=lino or off==0: continue
-    if int.from_bytes(v[16:20],"little")==0: continue # the empty last chunk
-    rec=24+(128 if int.from_bytes(k[16:20],"little")==1 else 0)
-    namelen=int.from_bytes(bytes(v[rec+16:rec+20]),"little")
-    v[rec+8:rec+16]=list(off.to_bytes(8,"little"))
-    v[16:20]=list(((rec-24+24+namelen+7)//8*8).to_bytes(4,"little"))
-    print(" ".join("%02x"%b for b in k), "|", " ".join("%02x"%b for b in v))' "$lino" > "$W/chunksL"
+    k=bytes(int(x,16) for x in e["key"]); v=bytes(int(x,16) for x in e["value"])
+    if int.from_bytes(k[0:8],"little")==lino and int.from_bytes(k[8:16],"little")==0:
+        first[int.from_bytes(k[16:20],"little")]=v
+cookies={int.from_bytes(v[8:16],"little") for v in first.values()}
+for kind,v in first.items():
+    head=24+(128 if kind==1 else 0)
+    namelen=int.from_bytes(v[head+16:head+20],"little")
+    reclen=(head-24+24+namelen+7)//8*8
+    for c in cookies:
+        rec=bytearray(v[24:24+reclen]); rec[head-24+8:head-24+16]=c.to_bytes(8,"little")
+        val=v[0:8]+(c+1).to_bytes(8,"little")+reclen.to_bytes(4,"little")+bytes(4)+bytes(rec)+bytes(4096-reclen)
+        key=lino.to_bytes(8,"little")+c.to_bytes(8,"little")+kind.to_bytes(4,"little")+bytes(4)
+        print(" ".join("%02x"%b for b in key), "|", " ".join("%02x"%b for b in val))' "$lino" > "$W/chunksL"
 n=0
 while IFS='|' read -r k v; do
 	bpftool map update pinned "$chunks" key hex $k value hex $v && n=$((n + 1))
 done < "$W/chunksL"
-ok $(( n >= 2 ? 0 : 1 )) "bpftool: $n chunks of L now point back at their own cookie"
+ok $(( n >= 2 ? 0 : 1 )) "bpftool: $n chunks of L repeat their own cookie"
 r0=$(mod_get refused)
 expire
 timeout 30 ls "$M/L" > "$W/lsL1"
