@@ -337,9 +337,14 @@ static int userns_mount(const char *mnt, pid_t *pid, int *mntns,
 	return *mntns < 0 ? -1 : fd;
 }
 
-/* Forced stat of mnt in a child; its result, or BLOCKED after 3 s. */
-static void stat_in_child(const char *mnt, int mntns, const char *prefix,
-			  uid_t fsuid, char *out, size_t len, pid_t *pid)
+/*
+ * Forced stat of mnt in a child; its result, or BLOCKED after 3 s.  The
+ * child must not hold the /dev/fuse fd (fuse_fd): closing the last one is
+ * what aborts the connection and frees a blocked caller.
+ */
+static void stat_in_child(int fuse_fd, const char *mnt, int mntns,
+			  const char *prefix, uid_t fsuid, char *out,
+			  size_t len, pid_t *pid)
 {
 	struct pollfd p;
 	int pfd[2];
@@ -354,6 +359,7 @@ static void stat_in_child(const char *mnt, int mntns, const char *prefix,
 		struct statx stx;
 		const char *r = "OK";
 
+		close(fuse_fd);
 		close(pfd[0]);
 		if (mntns >= 0 &&
 		    (setns(mntns, CLONE_NEWNS) ||
@@ -403,15 +409,18 @@ static int rawconn(const char *mode, const char *mnt)
 		if (strcmp(mode, "noinit") &&
 		    fuse_answer_init(fd, userns ? 0 : -EPROTO))
 			return perror("INIT"), 1;
-		stat_in_child(mnt, mntns, prefix, userns ? 1000 : 0, res,
+		stat_in_child(fd, mnt, mntns, prefix, userns ? 1000 : 0, res,
 			      sizeof(res), &caller);
 		printf("%s\n", res);
 	}
 	/* Closing the last /dev/fuse fd aborts the connection: a blocked
 	 * caller returns. */
 	close(fd);
-	if (caller > 0)
+	if (caller > 0) {
+		if (!strcmp(res, "BLOCKED"))
+			kill(caller, SIGKILL); /* the wait for INIT is killable */
 		waitpid(caller, NULL, 0);
+	}
 	if (helper > 0) {
 		kill(helper, SIGKILL);
 		waitpid(helper, NULL, 0);
