@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # libextfuse and extfusectl against real pinned BPF maps and the real
-# extension (root and a bpf filesystem; they skip elsewhere).
+# extension (root; a bpf filesystem of their own where none is mounted).
 CLIENT_TEST_LIBS = $(top_builddir)/client/libextfuse.la $(LIBBPF_LIBS) \
 	-lpthread
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # extfusectl against connections published by extfuse-pub into a private
-# pin root (real BPF maps).  Needs root and a bpf filesystem.
+# pin root (real BPF maps).  Needs root; mounts a bpf filesystem of its own
+# when none is on /sys/fs/bpf.
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$here/../..}"
 : "${top_builddir:=$top_srcdir}"
@@ -17,10 +18,8 @@ command -v python3 >/dev/null || skip_all "needs python3 to parse JSON"
 base= mnt= tmp=
 cleanup() {
 	[ -n "$base" ] && rm -rf "$base"
-	if [ -n "$mnt" ]; then
-		umount -l "$mnt"
-		rmdir "$mnt"
-	fi
+	tap_bpffs_release
+	[ -n "$mnt" ] && rmdir "$mnt"
 	[ -n "$tmp" ] && rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,11 +30,7 @@ if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
 	base=$(mktemp -d /sys/fs/bpf/extfuse-test-XXXXXX) || bail "mktemp in bpffs"
 else
 	mnt=$(mktemp -d) || bail "mktemp failed"
-	if ! mount -t bpf bpf "$mnt" 2>/dev/null; then
-		rmdir "$mnt"
-		mnt=
-		skip_all "cannot mount a bpf filesystem"
-	fi
+	tap_bpffs "$mnt"
 	base=$mnt/t
 	mkdir "$base"
 fi

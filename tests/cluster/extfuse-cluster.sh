@@ -8,7 +8,7 @@
 # upcall and the accelerated mount sees them at once; the translator caps
 # expiry without cache-invalidation; volume set off removes it.
 #
-# Needs root, glusterd, /dev/fuse and bpffs.  Without the extfuse kernel
+# Needs root, glusterd and /dev/fuse; mounts bpffs if need be.  Without the extfuse kernel
 # module (this host) the kernel does not answer from the maps, so this
 # tests the daemon side; kernel-served answers are tested in the VM.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -35,6 +35,8 @@ CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-cluster.XXXXXX") || bail "mktemp"
 trap cl_teardown EXIT
 trap 'exit 1' INT TERM
 cl_snapshot_system
+# The translator pins under /sys/fs/bpf/extfuse.
+tap_bpffs /sys/fs/bpf
 
 cl_install_extfuse "$XLATOR_SO" "$FILTER" || bail "cannot install the translator and filter"
 cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"

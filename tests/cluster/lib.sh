@@ -21,7 +21,6 @@ cl_skip_unless_possible() {
 		command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
 	done
 	[ -c /dev/fuse ] || skip_all "no /dev/fuse"
-	mountpoint -q /sys/fs/bpf || skip_all "bpffs is not mounted on /sys/fs/bpf"
 	ip -4 addr show lo 2>/dev/null | grep -q '127\.' ||
 		skip_all "no loopback interface"
 }
@@ -113,7 +112,7 @@ cl_guest_cluster() {
 	local xd i
 	cl_guest_fail() { echo "cl_guest_cluster: $*" >&2; return 1; }
 	ip link set lo up || cl_guest_fail "no loopback" || return
-	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	tap_bpffs /sys/fs/bpf
 	xd=$(glusterfs --print-xlatordir)
 	install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
 		"$top_builddir/xlator/.libs/extfuse-probe.so" \
@@ -278,6 +277,7 @@ cl_teardown() {
 		[ -n "$c" ] && rm -rf "/sys/fs/bpf/extfuse/$c"
 	done
 	rmdir /sys/fs/bpf/extfuse 2>/dev/null
+	tap_bpffs_release
 	[ -n "$CL_XLATOR_DST" ] && cl_uninstall "$CL_XLATOR_DST"
 	[ -n "$CL_PROBE_DST" ] && cl_uninstall "$CL_PROBE_DST"
 	[ -n "$CL_FILTER_DST" ] && cl_uninstall "$CL_FILTER_DST"

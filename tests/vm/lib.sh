@@ -19,7 +19,7 @@ guest_cleanup() {
 }
 trap guest_cleanup EXIT
 
-mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+tap_bpffs /sys/fs/bpf # the guest is thrown away: no release
 
 load_module() { insmod "$EXTFUSE_KO"; }
 
