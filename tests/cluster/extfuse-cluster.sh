@@ -8,9 +8,10 @@
 # upcall and the accelerated mount sees them at once; the translator caps
 # expiry without cache-invalidation; volume set off removes it.
 #
-# Needs root, glusterd and /dev/fuse; mounts bpffs if need be.  Without the extfuse kernel
-# module (this host) the kernel does not answer from the maps, so this
-# tests the daemon side; kernel-served answers are tested in the VM.
+# Needs root, glusterd and /dev/fuse; mounts bpffs if need be.  Without
+# the extfuse kernel module (this host) the kernel does not answer from the
+# maps, so this tests the daemon side; kernel-served answers are tested in
+# the VM.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/lib/tap.sh"
