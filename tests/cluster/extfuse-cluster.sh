@@ -36,8 +36,6 @@ CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-cluster.XXXXXX") || bail "mktemp"
 trap cl_teardown EXIT
 trap 'exit 1' INT TERM
 cl_snapshot_system
-# The translator pins under /sys/fs/bpf/extfuse.
-tap_bpffs /sys/fs/bpf
 
 cl_install_extfuse "$XLATOR_SO" "$FILTER" || bail "cannot install the translator and filter"
 cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"

@@ -68,9 +68,12 @@ cl_uninstall() {
 }
 
 # The translator goes where glusterd's volfiles name it; the filter into
-# the directory glusterd runs filters from.
+# the directory glusterd runs filters from; bpffs onto /sys/fs/bpf if
+# missing (cl_teardown releases it).
 cl_install_extfuse() { # XLATOR_SO FILTER
 	local xd
+	# The translator pins its maps under /sys/fs/bpf/extfuse.
+	tap_bpffs /sys/fs/bpf
 	xd=$(glusterfs --print-xlatordir) || return 1
 	[ -d "$xd/performance" ] || return 1
 	CL_XLATOR_DST=$xd/performance/extfuse.so
