@@ -288,3 +288,48 @@ cl_teardown() {
 	cl_restore_system
 	rm -rf "$CL_B"
 }
+
+# cl_brick NODE VOL N: the HOST:PATH of brick N of VOL on node NODE, as
+# cl_distrep_volume names them.
+cl_brick() { echo "127.1.1.$1:$(cl_gd_dir "$1")/bricks/$2-$3"; }
+
+# cl_distrep_volume VOL: a 2x2 distribute-replicate volume, four bricks
+# across nodes 1 and 2; each replica pair spans both nodes.
+cl_distrep_volume() {
+	cl_set 1 volume create "$1" replica 2 \
+		"$(cl_brick 1 "$1" 1)" "$(cl_brick 2 "$1" 1)" \
+		"$(cl_brick 1 "$1" 2)" "$(cl_brick 2 "$1" 2)" force >/dev/null
+}
+
+# cl_brick_pid VOL HOST:PATH: the pid of a running brick process, or
+# nothing when the brick is down.
+cl_brick_pid() {
+	cl_cli 1 volume status "$1" "$2" --xml 2>/dev/null |
+		awk -F'[<>]' '$2 == "status" { up = $3 }
+			$2 == "pid" && up == 1 && $3 > 0 { print $3; exit }'
+}
+
+# cl_kill_brick VOL HOST:PATH: kill a brick process outright, as a crash
+# would, and wait until it is gone.
+cl_kill_brick() {
+	local pid
+	pid=$(cl_brick_pid "$1" "$2")
+	[ -n "$pid" ] || return 1
+	kill -KILL "$pid" || return 1
+	cl_wait 10 cl_pid_gone "$pid"
+}
+
+cl_pid_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+cl_brick_up() { [ -n "$(cl_brick_pid "$1" "$2")" ]; }
+
+# cl_start_force VOL SECONDS HOST:PATH...: volume start force, then wait
+# until each named brick runs again.
+cl_start_force() {
+	local vol=$1 secs=$2 b
+	shift 2
+	cl_set 1 volume start "$vol" force >/dev/null || return 1
+	for b in "$@"; do
+		cl_wait "$secs" cl_brick_up "$vol" "$b" || return 1
+	done
+}

@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The randomized two-client differential coherence test (tests/cluster/
+# coherence.c) on a two-node cluster, on a replica-2 volume and on a 2x2
+# distribute-replicate volume, both with group metadata-cache (upcalls on,
+# 600 s windows) and performance/extfuse.  Mount A is checked against what
+# a gfapi client and a second FUSE mount do; each volume gets five
+# segments of operations on one tree, with events between them:
+#
+#   1 warm-up   2 one brick killed   3 brick restarted (start force)
+#   4 graph switch (readdir-ahead on)   5 unrelated option
+#     (diagnostics.client-log-level)
+#
+# An answer still wrong 200 ms after the operation is a failure; the
+# segment's seed is printed with it.  On this host (no kernel module) the
+# mount's view comes from the client and the kernel's 1 s caches, and what
+# the kernel would answer is checked by running A's pinned extension on
+# the maps.
+#
+#   COHERENCE_SEED=N       base seed (segment k uses N + k)
+#   COHERENCE_OPS=N        operations per segment (default 200)
+#   COHERENCE_BENCH=N      instead: N operations on a replica volume
+#                          mounted stock, with group metadata-cache and
+#                          with extfuse, stale counts printed, no events
+#
+# Needs root, glusterd, /dev/fuse and bpffs.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/cluster/lib.sh"
+
+XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
+LIBDIR=${EXTFUSE_LIBDIR:-$top_builddir/client/.libs}
+PROG=${COHERENCE:-$top_builddir/tests/cluster/coherence}
+FILTER=$top_srcdir/xlator/extfuse-filter
+HOOK=$top_srcdir/xlator/S60extfuse-regen
+SEED=${COHERENCE_SEED:-$(date +%s)}
+OPS=${COHERENCE_OPS:-200}
+BENCH=${COHERENCE_BENCH:-}
+BOUND_MS=200
+
+cl_skip_unless_possible
+for f in "$XLATOR_SO" "$PROG"; do
+	[ -f "$f" ] || bail "$f is not built"
+done
+case "$SEED$OPS$BENCH" in
+*[!0-9]*) bail "COHERENCE_SEED, COHERENCE_OPS and COHERENCE_BENCH are numbers" ;;
+esac
+export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+CL_B=$(mktemp -d "${TMPDIR:-/tmp}/coherence.XXXXXX") || bail "mktemp"
+trap cl_teardown EXIT
+trap 'exit 1' INT TERM
+cl_snapshot_system
+
+cl_install_extfuse "$XLATOR_SO" "$FILTER" ||
+	bail "cannot install the translator and filter"
+cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"
+cl_peer_two 20 || bail "node 2 did not become a peer"
+diag "base seed $SEED (COHERENCE_SEED=$SEED reproduces), bound ${BOUND_MS} ms"
+
+segment=0
+
+# run_segment VOL LABEL ARGS...: one run of the program on mount A (and
+# the second mount); its findings become TAP diagnostics.
+run_segment() {
+	local vol=$1 label=$2 seed out rc
+	shift 2
+	segment=$((segment + 1))
+	seed=$((SEED + segment))
+	out=$CL_B/segment-$segment.out
+	timeout 600 "$PROG" --volume "$vol" --mount "$CL_B/mntA-$vol" \
+		--mount2 "$CL_B/mntC-$vol" --dir tree --seed "$seed" \
+		--bound-ms $BOUND_MS --gfapi-log "$CL_B/gfapi-$vol.log" \
+		--label "$vol/$label" --maps on --counts "$@" >"$out" 2>&1
+	rc=$?
+	sed 's/^# //; s/^/# /' "$out"
+	ok $rc "$vol, $label: every answer right within ${BOUND_MS} ms" \
+		"(seed $seed)"
+}
+
+# graph_switched VOL: client A has loaded a new graph since the mark.
+graph_switched() {
+	[ "$(grep -c 'taking over the maps' "$CL_B/log-mntA-$1.log")" \
+		-gt "$2" ]
+}
+
+# reconnected VOL N: client A has logged more than N connections.
+reconnected() {
+	[ "$(grep -c 'attached to remote volume' "$CL_B/log-mntA-$1.log")" -gt "$2" ]
+}
+
+# setup_volume VOL KIND [extfuse|mdcache|stock]
+setup_volume() {
+	local vol=$1 kind=$2 mode=${3:-extfuse}
+	case $kind in
+	replica) cl_replica_volume "$vol" ;;
+	distrep) cl_distrep_volume "$vol" ;;
+	esac || return 1
+	if [ "$mode" != stock ]; then
+		cl_set 1 volume set "$vol" group metadata-cache >/dev/null ||
+			return 1
+	fi
+	if [ "$mode" = extfuse ]; then
+		cl_set 1 volume set "$vol" user.extfuse on >/dev/null ||
+			return 1
+	fi
+	cl_set 1 volume start "$vol" >/dev/null || return 1
+	cl_mount "mntA-$vol" "$vol" && cl_mount "mntC-$vol" "$vol"
+}
+
+stop_volume() {
+	umount "$CL_B/mntA-$1" "$CL_B/mntC-$1"
+	cl_set 1 volume stop "$1" force >/dev/null
+}
+
+# topology VOL KIND BRICK: the five segments and their events; BRICK is
+# the one killed and restarted.
+topology() {
+	local vol=$1 kind=$2 brick=$3 n
+	setup_volume "$vol" "$kind"
+	n=$?
+	ok $n "$vol: $kind volume with metadata-cache and extfuse, mounted"
+	[ $n = 0 ] || return
+	# The program is pinned last.
+	cl_wait 30 test -e "/sys/fs/bpf/extfuse/$(cl_conn "mntA-$vol")/prog"
+	ok $? "$vol: mount A pinned its maps and extension"
+
+	run_segment "$vol" "warm-up" --ops "$OPS"
+
+	cl_kill_brick "$vol" "$brick"
+	ok $? "$vol: brick $brick killed"
+	run_segment "$vol" "one brick down" --ops "$OPS"
+
+	n=$(grep -c 'attached to remote volume' "$CL_B/log-mntA-$vol.log")
+	cl_start_force "$vol" 30 "$brick"
+	ok $? "$vol: volume start force brought the brick back"
+	cl_wait 30 reconnected "$vol" "$n"
+	ok $? "$vol: client A reconnected to it"
+	run_segment "$vol" "brick restarted" --ops "$OPS"
+
+	n=$(grep -c 'taking over the maps' "$CL_B/log-mntA-$vol.log")
+	cl_set 1 volume set "$vol" performance.readdir-ahead on >/dev/null
+	ok $? "$vol: volume set performance.readdir-ahead on"
+	cl_wait 30 sh -c "ls '$CL_B/mntA-$vol' >/dev/null" &&
+		cl_wait 30 graph_switched "$vol" "$n"
+	ok $? "$vol: client A switched to the new graph"
+	run_segment "$vol" "graph switch" --ops "$OPS"
+
+	cl_set 1 volume set "$vol" diagnostics.client-log-level WARNING \
+		>/dev/null
+	ok $? "$vol: volume set diagnostics.client-log-level WARNING"
+	# Clients reconfigure when glusterd tells them; give it a moment.
+	cl_wait 30 grep -q 'log-level WARNING' \
+		"$(cl_gd_dir 1)/glusterd/vols/$vol/$vol.tcp-fuse.vol"
+	ls "$CL_B/mntA-$vol" >/dev/null
+	sleep 2
+	run_segment "$vol" "unrelated option" --ops "$OPS"
+	stop_volume "$vol"
+}
+
+bench() {
+	local vol mode
+	for mode in stock mdcache extfuse; do
+		vol=bench$mode
+		setup_volume "$vol" replica "$mode"
+		ok $? "$vol: replica volume ($mode) mounted"
+		segment=$((segment + 1))
+		timeout 3600 "$PROG" --volume "$vol" \
+			--mount "$CL_B/mntA-$vol" --mount2 "$CL_B/mntC-$vol" \
+			--dir tree --seed "$SEED" --bound-ms $BOUND_MS \
+			--gfapi-log "$CL_B/gfapi-$vol.log" --label "$mode" \
+			--bench --ops "$BENCH" --max-failures 10 |
+			sed 's/^# //; s/^/# /'
+		ok "${PIPESTATUS[0]}" "$vol: benchmark ran"
+		stop_volume "$vol"
+	done
+}
+
+if [ -n "$BENCH" ]; then
+	bench
+else
+	topology gvr replica "127.1.1.2:$(cl_gd_dir 2)/bricks/b"
+	topology gvd distrep "$(cl_brick 2 gvd 1)"
+fi
+tap_done
