@@ -57,7 +57,7 @@
 /* ---- The tree ----------------------------------------------------- */
 
 #define NNAMES 4
-static const char *const names[NNAMES] = { "a", "b", "c", "d" };
+static const char *const names[NNAMES] = {"a", "b", "c", "d"};
 #define NSLOTS (1 + NNAMES + NNAMES * NNAMES)
 
 /* The test's directory under the volume root, and room for a path in it. */
@@ -145,7 +145,7 @@ static uint64_t now_ns(void)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -159,21 +159,25 @@ struct fattr {
 
 static struct fattr fattr_of_stat(const struct stat *st)
 {
-	return (struct fattr){ st->st_mode, st->st_uid, st->st_gid,
-			       (uint32_t)st->st_nlink, (uint64_t)st->st_size,
-			       (uint64_t)st->st_ino };
+	return (struct fattr){st->st_mode,
+			      st->st_uid,
+			      st->st_gid,
+			      (uint32_t)st->st_nlink,
+			      (uint64_t)st->st_size,
+			      (uint64_t)st->st_ino};
 }
 
 static struct fattr fattr_of_fuse(const struct fuse_attr *a)
 {
-	return (struct fattr){ a->mode, a->uid, a->gid, a->nlink, a->size,
-			       a->ino };
+	return (struct fattr){a->mode,	a->uid,	 a->gid,
+			      a->nlink, a->size, a->ino};
 }
 
 static int fattr_fmt(const struct fattr *a, char *buf, size_t n)
 {
-	return snprintf(buf, n, "ino=%" PRIu64 " mode=%o uid=%u gid=%u "
-				"nlink=%u size=%" PRIu64,
+	return snprintf(buf, n,
+			"ino=%" PRIu64 " mode=%o uid=%u gid=%u "
+			"nlink=%u size=%" PRIu64,
 			a->ino, a->mode, a->uid, a->gid, a->nlink, a->size);
 }
 
@@ -292,9 +296,9 @@ enum kind {
 };
 
 static const char *const kind_names[K_COUNT] = {
-	"view-attr",	     "view-stale-positive", "view-stale-negative",
-	"view-listing",	     "view-error",	    "ext-lookup-attr",
-	"ext-stale-positive", "ext-stale-negative", "ext-getattr",
+	"view-attr",	      "view-stale-positive", "view-stale-negative",
+	"view-listing",	      "view-error",	     "ext-lookup-attr",
+	"ext-stale-positive", "ext-stale-negative",  "ext-getattr",
 	"ext-listing",
 };
 
@@ -503,8 +507,7 @@ static int ext_listing(__u64 dir, __u32 opcode, unsigned *list, char *extra,
 		extfuse_req_init(&req, opcode, dir);
 		req.offset = off;
 		req.size = EXTFUSE_DIRBUF_SIZE;
-		if (run_ext(&req) < 0 ||
-		    req.verdict != EXTFUSE_VERDICT_ANSWER)
+		if (run_ext(&req) < 0 || req.verdict != EXTFUSE_VERDICT_ANSWER)
 			return chunk ? 2 : 0;
 		if (req.out_size == 0)
 			return 1;
@@ -537,7 +540,7 @@ static int ext_listing(__u64 dir, __u32 opcode, unsigned *list, char *extra,
 static void check_ext_listing(const struct truth *tr, int s, __u64 dir,
 			      struct issues *is)
 {
-	static const __u32 ops[2] = { FUSE_READDIR, FUSE_READDIRPLUS };
+	static const __u32 ops[2] = {FUSE_READDIR, FUSE_READDIRPLUS};
 	char rel[REL_MAX], what[320], extra[64];
 	unsigned list;
 	int r;
@@ -550,8 +553,7 @@ static void check_ext_listing(const struct truth *tr, int s, __u64 dir,
 			continue;
 		ext_listings++;
 		snprintf(what, sizeof(what), "%s node %llu %s%s",
-			 k ? "READDIRPLUS" : "READDIR",
-			 (unsigned long long)dir,
+			 k ? "READDIRPLUS" : "READDIR", (unsigned long long)dir,
 			 slot_rel(s, rel, sizeof(rel)),
 			 r == 2 ? " (first chunks)" : "");
 		if (!is_dir(tr, s))
@@ -600,7 +602,7 @@ static void check_ext(const struct truth *tr, struct issues *is)
 	memset(ids, 0, sizeof(ids));
 	for (int s = 0; s < NSLOTS; s++) {
 		int p = slot_parent(s);
-		struct ids parents = { .n = 1, .id = { 1 } };
+		struct ids parents = {.n = 1, .id = {1}};
 
 		if ((s && !is_dir(tr, p)) || tr->unknown[s])
 			continue;
@@ -713,8 +715,11 @@ static size_t make_acl(unsigned char *buf, unsigned *mode)
 	static const struct {
 		uint16_t tag;
 		uint32_t id;
-	} ents[5] = { { 0x01, ~0u }, { 0x02, 1000 }, { 0x04, ~0u },
-		      { 0x10, ~0u }, { 0x20, ~0u } };
+	} ents[5] = {{0x01, ~0u},
+		     {0x02, 1000},
+		     {0x04, ~0u},
+		     {0x10, ~0u},
+		     {0x20, ~0u}};
 	unsigned perm[5];
 	size_t len = 4;
 
@@ -737,9 +742,9 @@ static size_t make_acl(unsigned char *buf, unsigned *mode)
 
 static void pick_op(const struct truth *tr, struct opdesc *o)
 {
-	static const unsigned modes[] = { 0644, 0600, 0755, 0700,
-					  0640, 0444, 0711, 0750 };
-	static const unsigned ids[] = { 0, 1000, 1001 };
+	static const unsigned modes[] = {0644, 0600, 0755, 0700,
+					 0640, 0444, 0711, 0750};
+	static const unsigned ids[] = {0, 1000, 1001};
 	unsigned total = 0, r;
 
 	memset(o, 0, sizeof(*o));
@@ -774,6 +779,13 @@ static void pick_op(const struct truth *tr, struct opdesc *o)
 	o->via_mount2 = opt.mount2 && rnd_below(10) < 3;
 }
 
+static const char *errno_name(int err)
+{
+	const char *name = err ? strerrorname_np(err) : "0";
+
+	return name ? name : "error";
+}
+
 /* Run o through gfapi or the second mount; returns 0 or an errno. */
 static int run_op(struct opdesc *o)
 {
@@ -781,7 +793,7 @@ static int run_op(struct opdesc *o)
 	unsigned char acl[64];
 	size_t acl_len;
 	glfs_fd_t *gfd;
-	int fd, ret = 0;
+	int fd, ret = 0, err;
 	bool m2 = o->via_mount2;
 
 	slot_rel(o->src, srel, sizeof(srel));
@@ -834,24 +846,24 @@ static int run_op(struct opdesc *o)
 		o->size = 1 + o->size % sizeof(buf);
 		if (m2) {
 			fd = open(src, O_WRONLY);
-			ret = fd < 0 ? -1 :
-			      pwrite(fd, buf, o->size, o->off) < 0 ? -1 :
-								     0;
-			if (fd >= 0 && close(fd) < 0)
-				ret = -1;
+			ret = fd < 0 ? -1 : pwrite(fd, buf, o->size, o->off);
+			err = errno;
+			if (fd >= 0 && close(fd) < 0 && ret >= 0)
+				err = errno, ret = -1;
 		} else {
 			gfd = glfs_open(fs, src, O_WRONLY);
-			ret = !gfd ? -1 :
-			      glfs_pwrite(gfd, buf, o->size, o->off, 0, NULL,
-					  NULL) < 0 ?
-				     -1 :
-				     0;
-			if (gfd && glfs_close(gfd) < 0)
-				ret = -1;
+			ret = !gfd ? -1
+				   : glfs_pwrite(gfd, buf, o->size, o->off, 0,
+						 NULL, NULL);
+			err = errno;
+			if (gfd && glfs_close(gfd) < 0 && ret >= 0)
+				err = errno, ret = -1;
 		}
+		errno = err;
 		break;
 	case OP_SETXATTR:
-		snprintf(buf, sizeof(buf), "v%llu", (unsigned long long)o->size);
+		snprintf(buf, sizeof(buf), "v%llu",
+			 (unsigned long long)o->size);
 		ret = m2 ? lsetxattr(src, "user.coherence", buf, strlen(buf), 0)
 			 : glfs_lsetxattr(fs, src, "user.coherence", buf,
 					  strlen(buf), 0);
@@ -902,9 +914,7 @@ static int run_op(struct opdesc *o)
 		break;
 	}
 	snprintf(o->text + strlen(o->text), sizeof(o->text) - strlen(o->text),
-		 "%s = %s", m2 ? " (mount2)" : "",
-		 ret ? strerrorname_np(ret) ? strerrorname_np(ret) : "error" :
-		       "0");
+		 "%s = %s", m2 ? " (mount2)" : "", errno_name(ret));
 	return ret;
 }
 
@@ -945,8 +955,8 @@ static unsigned new_kinds(const struct issues *is)
 /* Check until right or the deadline; *first gets the new kinds of the
  * first look, is the last look's findings. */
 static void settle(void (*check)(const struct truth *, struct issues *),
-		   const struct truth *tr, uint64_t deadline,
-		   struct issues *is, unsigned *first)
+		   const struct truth *tr, uint64_t deadline, struct issues *is,
+		   unsigned *first)
 {
 	for (int look = 0;; look++) {
 		memset(is, 0, offsetof(struct issues, v));
@@ -1022,7 +1032,8 @@ static void print_counts(long ops)
 		       ext_listings);
 	printf("# %s%lu findings carried over from an earlier operation\n",
 	       opt.label, carried_lines);
-	printf("# %sstale answers in %ld operations (seed %llu, bound %ld ms)\n",
+	printf("# %sstale answers in %ld operations (seed %llu, bound %ld "
+	       "ms)\n",
 	       opt.label, ops, opt.seed, opt.bound_ms);
 	printf("# %-22s %10s %12s\n", "kind", "first-look", "after-bound");
 	for (int k = 0; k < K_COUNT; k++)
@@ -1050,7 +1061,8 @@ static void usage(void)
 		"usage: coherence --volume VOL --mount PATH [--server HOST]\n"
 		"         [--mount2 PATH] [--dir NAME] [--seed N] [--ops N]\n"
 		"         [--bound-ms MS] [--maps auto|on|off] [--conn ID]\n"
-		"         [--max-failures N] [--gfapi-log FILE] [--label TEXT]\n"
+		"         [--max-failures N] [--gfapi-log FILE] [--label "
+		"TEXT]\n"
 		"         [--counts] [--bench] [-v]\n");
 	exit(2);
 }
@@ -1072,15 +1084,23 @@ static long num_arg(const char *s, const char *what)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "server", 1, NULL, 'S' },   { "volume", 1, NULL, 'V' },
-		{ "mount", 1, NULL, 'm' },    { "mount2", 1, NULL, 'M' },
-		{ "dir", 1, NULL, 'd' },      { "seed", 1, NULL, 's' },
-		{ "ops", 1, NULL, 'n' },      { "bound-ms", 1, NULL, 'b' },
-		{ "maps", 1, NULL, 'p' },     { "conn", 1, NULL, 'c' },
-		{ "max-failures", 1, NULL, 'f' },
-		{ "gfapi-log", 1, NULL, 'l' }, { "label", 1, NULL, 'L' },
-		{ "counts", 0, NULL, 'C' },   { "bench", 0, NULL, 'B' },
-		{ "verbose", 0, NULL, 'v' },  { NULL, 0, NULL, 0 },
+		{"server", 1, NULL, 'S'},
+		{"volume", 1, NULL, 'V'},
+		{"mount", 1, NULL, 'm'},
+		{"mount2", 1, NULL, 'M'},
+		{"dir", 1, NULL, 'd'},
+		{"seed", 1, NULL, 's'},
+		{"ops", 1, NULL, 'n'},
+		{"bound-ms", 1, NULL, 'b'},
+		{"maps", 1, NULL, 'p'},
+		{"conn", 1, NULL, 'c'},
+		{"max-failures", 1, NULL, 'f'},
+		{"gfapi-log", 1, NULL, 'l'},
+		{"label", 1, NULL, 'L'},
+		{"counts", 0, NULL, 'C'},
+		{"bench", 0, NULL, 'B'},
+		{"verbose", 0, NULL, 'v'},
+		{NULL, 0, NULL, 0},
 	};
 	static char label[128];
 	int c;
@@ -1088,19 +1108,33 @@ static void parse_args(int argc, char **argv)
 	opt.seed = (unsigned long long)time(NULL) ^ (getpid() << 16);
 	while ((c = getopt_long(argc, argv, "v", lo, NULL)) != -1) {
 		switch (c) {
-		case 'S': opt.server = optarg; break;
-		case 'V': opt.volume = optarg; break;
-		case 'm': opt.mount = optarg; break;
-		case 'M': opt.mount2 = optarg; break;
-		case 'd': top = optarg; break;
+		case 'S':
+			opt.server = optarg;
+			break;
+		case 'V':
+			opt.volume = optarg;
+			break;
+		case 'm':
+			opt.mount = optarg;
+			break;
+		case 'M':
+			opt.mount2 = optarg;
+			break;
+		case 'd':
+			top = optarg;
+			break;
 		case 's':
 			errno = 0;
 			opt.seed = strtoull(optarg, NULL, 0);
 			if (errno)
 				usage();
 			break;
-		case 'n': opt.ops = num_arg(optarg, "--ops"); break;
-		case 'b': opt.bound_ms = num_arg(optarg, "--bound-ms"); break;
+		case 'n':
+			opt.ops = num_arg(optarg, "--ops");
+			break;
+		case 'b':
+			opt.bound_ms = num_arg(optarg, "--bound-ms");
+			break;
 		case 'f':
 			opt.max_failures = num_arg(optarg, "--max-failures");
 			break;
@@ -1114,24 +1148,37 @@ static void parse_args(int argc, char **argv)
 			else
 				usage();
 			break;
-		case 'c': opt.conn = optarg; break;
-		case 'l': opt.gfapi_log = optarg; break;
+		case 'c':
+			opt.conn = optarg;
+			break;
+		case 'l':
+			opt.gfapi_log = optarg;
+			break;
 		case 'L':
 			snprintf(label, sizeof(label), "%s ", optarg);
 			opt.label = label;
 			break;
-		case 'C': opt.counts = true; break;
-		case 'B': opt.bench = opt.counts = true; break;
-		case 'v': opt.verbose = true; break;
-		default: usage();
+		case 'C':
+			opt.counts = true;
+			break;
+		case 'B':
+			opt.bench = opt.counts = true;
+			break;
+		case 'v':
+			opt.verbose = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || !opt.volume || !opt.mount)
 		usage();
 	if (!top[0] || strlen(top) > TOP_MAX || strchr(top, '/') ||
-	    !strcmp(top, ".") ||
-	    !strcmp(top, "..")) {
-		fprintf(stderr, "coherence: --dir must be one name of at most %d bytes\n", TOP_MAX);
+	    !strcmp(top, ".") || !strcmp(top, "..")) {
+		fprintf(stderr,
+			"coherence: --dir must be one name of at most %d "
+			"bytes\n",
+			TOP_MAX);
 		exit(2);
 	}
 	if (!opt.seed)
@@ -1176,8 +1223,8 @@ static int open_maps(void)
 			id);
 		return -1;
 	}
-	printf("# %schecking the extension of connection %s too\n",
-	       opt.label, id);
+	printf("# %schecking the extension of connection %s too\n", opt.label,
+	       id);
 	return 0;
 }
 
