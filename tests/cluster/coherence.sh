@@ -94,8 +94,13 @@ reconnected() {
 # setup_volume VOL KIND [extfuse|mdcache|stock]
 setup_volume() {
 	local vol=$1 kind=$2 mode=${3:-extfuse}
+	# Bricks named after the volume: each run makes a new one.
 	case $kind in
-	replica) cl_replica_volume "$vol" ;;
+	replica)
+		cl_set 1 volume create "$vol" replica 2 \
+			"$(cl_brick 1 "$vol" 1)" "$(cl_brick 2 "$vol" 1)" \
+			force >/dev/null
+		;;
 	distrep) cl_distrep_volume "$vol" ;;
 	esac || return 1
 	if [ "$mode" != stock ]; then
@@ -181,7 +186,7 @@ bench() {
 if [ -n "$BENCH" ]; then
 	bench
 else
-	topology gvr replica "127.1.1.2:$(cl_gd_dir 2)/bricks/b"
+	topology gvr replica "$(cl_brick 2 gvr 1)"
 	topology gvd distrep "$(cl_brick 2 gvd 1)"
 fi
 tap_done
