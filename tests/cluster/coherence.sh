@@ -171,6 +171,8 @@ bench() {
 		vol=bench$mode
 		setup_volume "$vol" replica "$mode"
 		ok $? "$vol: replica volume ($mode) mounted"
+		[ $mode != extfuse ] || cl_wait 30 test -e \
+			"/sys/fs/bpf/extfuse/$(cl_conn "mntA-$vol")/prog"
 		segment=$((segment + 1))
 		timeout 3600 "$PROG" --volume "$vol" \
 			--mount "$CL_B/mntA-$vol" --mount2 "$CL_B/mntC-$vol" \
