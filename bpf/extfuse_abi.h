@@ -274,8 +274,9 @@ struct extfuse_chunk_val {
  * extfuse_served: nodeid -> lookups answered in the kernel and not yet
  * handed back by FORGET.  The extension increments it in the same run that
  * answers a LOOKUP, and takes FORGET counts off it (see docs/design.md); the
- * daemon keeps a node pinned while its count is non-zero.  Only the daemon
- * side deletes a counter, after a grace period with no entry naming the node.
+ * daemon keeps a node pinned while its count is non-zero.  Only FORGET
+ * takes a count down; only the daemon side deletes a counter, at 0, when it
+ * destroys the node (no entry has named it since a grace period).
  */
 
 /* extfuse_stats: per-CPU array indexed by enum extfuse_stat_op. */

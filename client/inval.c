@@ -140,11 +140,14 @@ static int delete_if_there(struct extfuse *ef, enum ef_map m, const void *key)
 }
 
 /*
- * The node is gone from the daemon's view: forget its served count, its
- * attributes and its listings.  Its version stays for the life of the maps:
- * a version that restarted would bring back what an earlier bump retired
- * (negative entries and entries under the node, stamps in flight).  A full
- * versions map moves the epoch instead (see bump_version).
+ * The node is no longer published: drop its attributes and listings.  Its
+ * served count stays even at 0: a publish and a kernel-served LOOKUP may
+ * come between our read and any delete, and an increment on a deleted
+ * element is lost (see extfuse_forget_node()).  Its version stays for the
+ * life of the maps: a version that restarted would bring back what an
+ * earlier bump retired (negative entries and entries under the node, stamps
+ * in flight).  A full versions map moves the epoch instead (see
+ * bump_version).
  */
 int extfuse_release_node(struct extfuse *ef, __u64 nodeid)
 {
@@ -166,7 +169,30 @@ int extfuse_release_node(struct extfuse *ef, __u64 nodeid)
 		err = delete_if_there(ef, EF_DIRS, &dk);
 	if (!err)
 		err = drop_chains(ef, nodeid);
-	if (!err)
-		err = delete_if_there(ef, EF_SERVED, &nodeid);
 	return err;
+}
+
+/*
+ * The daemon destroys the node, so its id may name another node next.
+ * The caller guarantees that no entry has named it since a release saw
+ * its count at 0 after a grace period: then nothing can increment the
+ * count any more, and deleting a zero is safe.  A non-zero count is kept
+ * (-EBUSY): the kernel still holds lookups, and only FORGET may take them.
+ */
+int extfuse_forget_node(struct extfuse *ef, __u64 nodeid)
+{
+	__u64 count;
+	int err;
+
+	err = check_node(ef, nodeid, "extfuse_forget_node");
+	if (!err)
+		err = extfuse_served(ef, nodeid, &count);
+	if (err)
+		return err;
+	if (count)
+		return ef_err(-EBUSY,
+			      "%s: node %llu destroyed with %llu kernel-served lookups: count kept",
+			      ef->conn_id, (unsigned long long)nodeid,
+			      (unsigned long long)count);
+	return delete_if_there(ef, EF_SERVED, &nodeid);
 }

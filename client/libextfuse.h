@@ -147,12 +147,16 @@ int extfuse_flush(struct extfuse *ef);
  * extfuse_release_node() is called once the node is no longer published, a
  * grace period has passed (extfuse_sync()) and no request on the node is
  * in flight in the daemon: it fails with -EBUSY while the count is
- * non-zero, and otherwise drops the node's counter, version, attributes
- * and listings.  The version restarts at 0, which is safe only because no
- * publish stamped before the release can still arrive.
+ * non-zero, and otherwise drops the node's attributes and listings.  It
+ * never deletes the count: only FORGET takes a count down, and only
+ * extfuse_forget_node() deletes a count of 0, when the daemon destroys the
+ * node and no entry has named it since a release succeeded (-EBUSY, and
+ * the count stays, if it is not 0).  Versions stay for the life of the
+ * maps.
  */
 int extfuse_served(struct extfuse *ef, __u64 nodeid, __u64 *count);
 int extfuse_release_node(struct extfuse *ef, __u64 nodeid);
+int extfuse_forget_node(struct extfuse *ef, __u64 nodeid);
 
 /* Statistics summed over CPUs, indexed by enum extfuse_stat_op. */
 int extfuse_read_stats(struct extfuse *ef,
@@ -191,7 +195,7 @@ int extfuse_foreach_entry(struct extfuse *ef, extfuse_entry_cb cb, void *arg);
 int extfuse_foreach_attr(struct extfuse *ef, extfuse_attr_cb cb, void *arg);
 int extfuse_foreach_dir(struct extfuse *ef, extfuse_dir_cb cb, void *arg);
 /* Every served counter (see extfuse_served()), zeros included: only
- * extfuse_release_node() deletes one. */
+ * extfuse_forget_node() deletes one. */
 int extfuse_foreach_served(struct extfuse *ef, extfuse_served_cb cb,
 			   void *arg);
 

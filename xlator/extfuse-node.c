@@ -7,7 +7,9 @@
  * the names published for it are recorded in its inode context.  A pin is
  * dropped only after its names were deleted, a grace period passed
  * (extfuse_sync) and the kernel holds no kernel-served lookups of it
- * (extfuse_release_node), by the sweeper thread.
+ * (extfuse_release_node), by the sweeper thread, and only if it was not
+ * pinned again since the sweep began.  Its served count goes only when the
+ * inode is destroyed (extfuse_forget_node).
  *
  * Deleting an entry runs the extension (BPF_PROG_TEST_RUN), so it never
  * happens under priv->lock: names are taken off their node under the lock
@@ -281,6 +283,7 @@ int efx_pin_name(xlator_t *this, inode_t *inode, uint64_t parent,
 	list_add_tail(&nm->list, &node->names);
 	node->nnames++;
 pinned:
+	node->sweepable = false;
 	if (!node->pinned) {
 		node->inode = inode_ref(inode);
 		node->pinned = true;
@@ -306,14 +309,20 @@ static void efx_wait_unpublished(struct efx_priv *priv)
 		pthread_cond_wait(&priv->unpublished, &priv->lock);
 }
 
-/* Called with priv->lock held: the node queued under nodeid, if unnamed. */
+/*
+ * Called with priv->lock held: the node queued under nodeid, if unnamed
+ * and not pinned since the sweep took its id.  A node pinned again may have
+ * been published, served and unnamed after the grace period: its count was
+ * read too early, and the next sweep looks again.
+ */
 static struct efx_node *efx_releasable(struct efx_priv *priv, uint64_t nodeid)
 {
 	struct efx_node *node;
 
 	efx_wait_unpublished(priv);
 	list_for_each_entry (node, &priv->releasing, release)
-		if (node->nodeid == nodeid && !node->nnames)
+		if (node->nodeid == nodeid && !node->nnames &&
+		    node->sweepable)
 			return node;
 	return NULL;
 }
@@ -340,8 +349,10 @@ void efx_sweep(xlator_t *this)
 		ids = GF_MALLOC(n * sizeof(*ids), gf_common_mt_char);
 	n = 0;
 	if (ids)
-		list_for_each_entry (node, &priv->releasing, release)
+		list_for_each_entry (node, &priv->releasing, release) {
 			ids[n++] = node->nodeid;
+			node->sweepable = true;
+		}
 	pthread_mutex_unlock(&priv->lock);
 	if (!n)
 		goto out;
@@ -390,6 +401,7 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 	struct efx_node *node;
 	struct list_head gone;
 	uint64_t v = 0;
+	bool pinned;
 
 	if (inode_ctx_del(inode, this, &v) != 0 || !v)
 		return 0;
@@ -401,6 +413,7 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 	ef = efx_ef(priv);
 	INIT_LIST_HEAD(&gone);
 	pthread_mutex_lock(&priv->lock);
+	pinned = node->pinned;
 	efx_names_take(priv, node, &gone);
 	if (node->queued)
 		list_del_init(&node->release);
@@ -408,9 +421,18 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 	priv->unpublishing++;
 	pthread_mutex_unlock(&priv->lock);
 	efx_names_delete(ef, priv, &gone);
-	if (ef)
+	if (ef) {
 		efx_count_ret(this, extfuse_invalidate_node(ef, node->nodeid),
 			      "invalidate node");
+		/* Unpinned by the sweeper: no entry named it since its count
+		 * read 0, so the count cannot move and may go before the
+		 * address is reused.  Still pinned (the table is torn
+		 * down): an entry may have just been served; keep it. */
+		if (!pinned)
+			efx_count_ret(this,
+				      extfuse_forget_node(ef, node->nodeid),
+				      "forget served count");
+	}
 	GF_FREE(node);
 	return 0;
 }

@@ -61,6 +61,9 @@ struct efx_node {
 	unsigned int nnames;
 	bool pinned;
 	bool queued;
+	/* Not pinned again since the sweeper took its id: the grace
+	 * period of that sweep followed the deletion of all its names. */
+	bool sweepable;
 };
 
 /* A READDIR(P) listing being collected on one fd. */

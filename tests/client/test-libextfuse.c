@@ -5,6 +5,7 @@
  * program with BPF_PROG_TEST_RUN, as the kernel module would.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -806,8 +807,8 @@ static void test_release(struct extfuse *ef)
 	tap_is(bpf_map_lookup_elem(sfd, &node, &v), 0, "served count kept");
 	bpf_map_update_elem(sfd, &node, &zero, BPF_ANY);
 	tap_is(extfuse_release_node(ef, 100), 0, "release at count 0");
-	tap_is(bpf_map_lookup_elem(sfd, &node, &v), -ENOENT,
-	       "served counter deleted");
+	tap_ok(bpf_map_lookup_elem(sfd, &node, &v) == 0 && v == 0,
+	       "served counter kept at 0");
 	tap_ok(bpf_map_lookup_elem(map_fd(ef, EXTFUSE_MAP_VERS), &node, &v) ==
 			       0 &&
 		       v > 0,
@@ -817,6 +818,105 @@ static void test_release(struct extfuse *ef)
 	tap_is(extfuse_release_node(ef, 4242), 0, "release of unknown node");
 	tap_is(extfuse_release_node(ef, 0), -EINVAL, "release of node 0");
 	tap_is(extfuse_served(ef, 1, NULL), -EINVAL, "served: NULL count");
+}
+
+/*
+ * A schedule point inside the library, to reproduce an interleaving
+ * deterministically: libextfuse's calls to bpf_map_delete_elem() reach this
+ * definition first (the executable comes first in symbol lookup), which
+ * runs the armed step once and then does the real delete.
+ */
+static void (*before_delete)(void);
+
+int bpf_map_delete_elem(int fd, const void *key)
+{
+	static int (*real)(int fd, const void *key);
+	void (*step)(void) = before_delete;
+
+	if (!real)
+		real = (int (*)(int, const void *))dlsym(RTLD_NEXT,
+							 "bpf_map_delete_elem");
+	if (!real)
+		return -ENOSYS;
+	if (step) {
+		before_delete = NULL;
+		step();
+	}
+	return real(fd, key);
+}
+
+static struct extfuse *race_ef;
+static int race_verdict = -1;
+
+/* The daemon publishes (500, "x") -> 501 again and the kernel answers a
+ * LOOKUP of it. */
+static void republish_and_serve(void)
+{
+	struct fuse_attr a = mkattr(501, S_IFREG | 0644);
+	struct extfuse_stamp st;
+	struct extfuse_req req;
+
+	extfuse_stamp(race_ef, 501, &st);
+	extfuse_publish_attr(race_ef, 501, &a, 0, later(), &st);
+	extfuse_stamp(race_ef, 500, &st);
+	extfuse_publish_entry(race_ef, 500, "x", 501, 1, later(), &st);
+	race_verdict = serve_lookup(race_ef, 500, "x", &req);
+}
+
+/*
+ * A served count may only go away through FORGET.  The release reads the
+ * count of node 501 as 0; before it is done, the node is published again
+ * and the kernel is served a lookup of it.  The kernel's FORGET of that
+ * lookup must still be absorbed: sent on, it would take a lookup the
+ * daemon never gave, and the daemon would free a node the kernel holds.
+ */
+static void test_release_races_serve(struct extfuse *ef)
+{
+	struct extfuse_req forget;
+	__u64 count = 9;
+
+	publish_dir_attr(ef, 500);
+	race_ef = ef;
+	race_verdict = -1;
+	before_delete = republish_and_serve;
+	tap_is(extfuse_release_node(ef, 501), 0,
+	       "release of node 501 at count 0");
+	before_delete = NULL;
+	tap_is(race_verdict, EXTFUSE_VERDICT_ANSWER,
+	       "a lookup of 501 was served inside the release");
+	req_init(&forget, FUSE_FORGET, 501);
+	forget.nlookup = 1;
+	tap_ok(run(ef, &forget) == 0 && forget.verdict == EXTFUSE_VERDICT_PASS,
+	       "FORGET(501, 1) runs");
+	tap_is(forget.nlookup, 0,
+	       "the served lookup is absorbed, not sent to the daemon");
+	tap_ok(extfuse_served(ef, 501, &count) == 0 && count == 0,
+	       "count of 501 back to 0");
+	extfuse_invalidate_entry(ef, 500, "x");
+}
+
+/* Only extfuse_forget_node() deletes a count, and only a zero. */
+static void test_forget_node(struct extfuse *ef)
+{
+	int sfd = map_fd(ef, EXTFUSE_MAP_SERVED);
+	__u64 node = 502, two = 2, zero = 0, v;
+
+	bpf_map_update_elem(sfd, &node, &two, BPF_ANY);
+	is_logged(extfuse_forget_node(ef, 502), -EBUSY,
+		  "forget_node refused while served");
+	tap_ok(bpf_map_lookup_elem(sfd, &node, &v) == 0 && v == 2,
+	       "the count is kept");
+	bpf_map_update_elem(sfd, &node, &zero, BPF_ANY);
+	tap_is(extfuse_release_node(ef, 502), 0, "release at count 0");
+	tap_is(bpf_map_lookup_elem(sfd, &node, &v), 0,
+	       "release keeps the zero count");
+	tap_is(extfuse_forget_node(ef, 502), 0, "forget_node at count 0");
+	tap_is(bpf_map_lookup_elem(sfd, &node, &v), -ENOENT,
+	       "the count is deleted");
+	tap_is(extfuse_forget_node(ef, 502), 0, "forget_node of unknown node");
+	tap_is(extfuse_forget_node(ef, 0), -EINVAL, "forget_node of node 0");
+	tap_is(extfuse_forget_node(NULL, 502), -EINVAL,
+	       "forget_node: NULL handle");
 }
 
 /*
@@ -1498,6 +1598,8 @@ int main(void)
 	test_dir_nospace();
 	test_release(ef);
 	test_release_keeps_retired(ef);
+	test_release_races_serve(ef);
+	test_forget_node(ef);
 	test_stats(ef);
 	test_config(ef);
 	test_flush(ef);

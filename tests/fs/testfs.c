@@ -10,7 +10,8 @@
  *  - it keeps lookup counts and checks that FORGET never hands back more
  *    than it gave, and (--balanced) that all counts are zero at exit;
  *  - a node it published stays pinned until extfuse_release_node()
- *    succeeds after extfuse_sync() (the lifetime protocol).
+ *    succeeds after extfuse_sync() (the lifetime protocol), and its served
+ *    count goes (extfuse_forget_node()) only when the node is freed.
  *
  * Violations are logged to stderr as "VIOLATION: ..." and make it exit 1.
  * A control FIFO (--ctl) takes one command per line, each ending with the
@@ -224,6 +225,8 @@ static void node_maybe_free(struct node *n)
 		return;
 	}
 	n->freed = true;
+	if (fs.ef)
+		extfuse_forget_node(fs.ef, n->id);
 	for (size_t i = 0; i < n->nkids; i++)
 		free(n->kids[i].name);
 	free(n->kids);
