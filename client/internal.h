@@ -67,6 +67,9 @@ struct extfuse {
 	int inval_fd;
 	struct extfuse_bpf *priv;
 	pthread_mutex_t lock; /* priv, epoch writes */
+	/* The highest epoch of a well-formed configuration this handle read
+	 * or wrote: a repair moves past it, never trusting what it finds. */
+	__u64 epoch_hi;
 };
 
 /* Bytes a record of a listing chunk takes (enum extfuse_dir_kind). */
@@ -96,6 +99,9 @@ void ef_req_init(struct extfuse_req *req, __u32 opcode, __u64 nodeid);
 int ef_lookup_u64(int fd, __u64 key, __u64 *val);
 int ef_read_config(struct extfuse *ef, struct extfuse_config *cfg);
 int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next);
+bool ef_config_ok(const struct extfuse_config *cfg);
+int ef_repair_config(struct extfuse *ef, const struct extfuse_config *want,
+		     struct extfuse_config *found);
 int ef_walk(int fd, __u32 key_size, __u32 value_size, __u32 bound,
 	    int (*fn)(const void *key, const void *val, void *arg), void *arg);
 __u32 ef_walk_bound(const struct extfuse *ef, enum ef_map m);
@@ -107,6 +113,9 @@ int ef_walk_chain(struct extfuse *ef, __u64 dir, __u32 kind,
 		  void *arg);
 int ef_drop_chunks(struct extfuse *ef, __u64 dir, __u32 kind);
 int ef_sweep(struct extfuse *ef, enum ef_map m, __u64 keep_listing);
+
+/* inval.c */
+int ef_clear_caches(struct extfuse *ef);
 
 /* publish.c */
 int ef_check_name(const char *name, bool dots_allowed);

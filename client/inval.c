@@ -95,27 +95,35 @@ int extfuse_invalidate_dir(struct extfuse *ef, __u64 dir)
 	return err;
 }
 
-int extfuse_flush(struct extfuse *ef)
+/* Empty every cache map; the caller moved the epoch first, so that every
+ * publish under way is refused. */
+int ef_clear_caches(struct extfuse *ef)
 {
 	static const enum ef_map caches[] = { EF_DIRS, EF_ENTRIES, EF_ATTRS,
 					      EF_CHUNKS };
 	int err, ret = 0;
 	size_t i;
 
-	if (!ef)
-		return ef_err(-EINVAL, "extfuse_flush: handle is NULL");
-	/* first, so that every publish under way is refused */
-	err = ef_move_epoch(ef, NULL);
-	if (err)
-		return err;
 	for (i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
 		err = ef_clear_map(ef, caches[i]);
 		if (err && !ret)
 			ret = err;
 	}
-	if (!ret)
-		ef_log(EXTFUSE_LOG_INFO, "%s: flushed", ef->conn_id);
 	return ret;
+}
+
+int extfuse_flush(struct extfuse *ef)
+{
+	int err;
+
+	if (!ef)
+		return ef_err(-EINVAL, "extfuse_flush: handle is NULL");
+	err = ef_move_epoch(ef, NULL);
+	if (!err)
+		err = ef_clear_caches(ef);
+	if (!err)
+		ef_log(EXTFUSE_LOG_INFO, "%s: flushed", ef->conn_id);
+	return err;
 }
 
 int extfuse_served(struct extfuse *ef, __u64 nodeid, __u64 *count)

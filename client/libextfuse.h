@@ -169,6 +169,19 @@ int extfuse_get_config(struct extfuse *ef, struct extfuse_config *cfg);
 int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg);
 
 /*
+ * Self-repair.  If the configuration is malformed (magic not
+ * EXTFUSE_MAGIC, or unknown flags: the map was overwritten), write want's
+ * flags and timeouts again with an epoch past every epoch this handle saw,
+ * and drop every cached entry, attribute and listing, so that nothing
+ * stored before is served.  Returns 0 if the configuration was well formed
+ * (nothing changed), 1 if it was repaired (found, unless NULL, receives
+ * what was there), or a negative errno.
+ */
+int extfuse_repair_config(struct extfuse *ef,
+			  const struct extfuse_config *want,
+			  struct extfuse_config *found);
+
+/*
  * Reading the caches back (for dumps and tools): values as they are
  * stored, whether the extension would serve them or not (compare their
  * version and epoch with extfuse_stamp()).  A missing value is -ENOENT.

@@ -51,6 +51,25 @@ int ef_lookup_u64(int fd, __u64 key, __u64 *val)
 	return 0;
 }
 
+/* Well formed: initialised, and no switch this library does not know. */
+bool ef_config_ok(const struct extfuse_config *cfg)
+{
+	return cfg->magic == EXTFUSE_MAGIC && !(cfg->flags & ~EF_CFG_ALL);
+}
+
+static void note_epoch(struct extfuse *ef, const struct extfuse_config *cfg)
+{
+	__u64 hi = __atomic_load_n(&ef->epoch_hi, __ATOMIC_RELAXED);
+
+	if (!ef_config_ok(cfg))
+		return;
+	while (cfg->epoch > hi &&
+	       !__atomic_compare_exchange_n(&ef->epoch_hi, &hi, cfg->epoch,
+					    true, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
+
 int ef_read_config(struct extfuse *ef, struct extfuse_config *cfg)
 {
 	__u32 zero = 0;
@@ -60,6 +79,7 @@ int ef_read_config(struct extfuse *ef, struct extfuse_config *cfg)
 	if (err)
 		return ef_err(err, "%s: cannot read the configuration: %s",
 			      ef->conn_id, strerror(-err));
+	note_epoch(ef, cfg);
 	return 0;
 }
 
@@ -106,7 +126,50 @@ int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next)
 		if (err)
 			ef_err(err, "%s: cannot write the configuration: %s",
 			       ef->conn_id, strerror(-err));
+		else
+			note_epoch(ef, &cfg);
 	}
+	unlock_epoch(ef);
+	return err;
+}
+
+/*
+ * If the configuration is malformed, write want with an epoch that nothing
+ * read from the malformed one decides: two steps past the highest epoch
+ * this handle saw well formed (beyond every bump the extension made since),
+ * and not the epoch found.  Returns 1 when it wrote, 0 when the
+ * configuration was well formed.
+ */
+int ef_repair_config(struct extfuse *ef, const struct extfuse_config *want,
+		     struct extfuse_config *found)
+{
+	struct extfuse_config cur, cfg;
+	__u32 zero = 0;
+	int err;
+
+	err = lock_epoch(ef);
+	if (err)
+		return err;
+	err = ef_read_config(ef, &cur);
+	if (err || ef_config_ok(&cur))
+		goto out;
+	cfg = *want;
+	cfg.magic = EXTFUSE_MAGIC;
+	cfg.epoch = __atomic_load_n(&ef->epoch_hi, __ATOMIC_RELAXED) +
+		    2 * EF_EPOCH_STEP;
+	if (cfg.epoch == cur.epoch)
+		cfg.epoch += EF_EPOCH_STEP;
+	err = bpf_map_update_elem(ef->map_fd[EF_CONFIG], &zero, &cfg, BPF_ANY);
+	if (err) {
+		ef_err(err, "%s: cannot write the configuration: %s",
+		       ef->conn_id, strerror(-err));
+		goto out;
+	}
+	note_epoch(ef, &cfg);
+	if (found)
+		*found = cur;
+	err = 1;
+out:
 	unlock_epoch(ef);
 	return err;
 }

@@ -107,3 +107,33 @@ int extfuse_set_config(struct extfuse *ef, const struct extfuse_config *cfg)
 			      cfg->flags & ~EF_CFG_ALL);
 	return ef_move_epoch(ef, cfg);
 }
+
+/*
+ * Nothing in maps that were overwritten is trusted: after writing the
+ * configuration again, every cached value goes too (served counts and
+ * versions stay: only FORGET takes a count down, and versions only grow).
+ */
+int extfuse_repair_config(struct extfuse *ef,
+			  const struct extfuse_config *want,
+			  struct extfuse_config *found)
+{
+	struct extfuse_config cur;
+	int ret, err;
+
+	if (!ef || !want)
+		return ef_err(-EINVAL, "extfuse_repair_config: NULL argument");
+	if (want->flags & ~EF_CFG_ALL)
+		return ef_err(-EINVAL,
+			      "extfuse_repair_config: unknown flags 0x%x",
+			      want->flags & ~EF_CFG_ALL);
+	ret = ef_repair_config(ef, want, &cur);
+	if (ret <= 0)
+		return ret;
+	if (found)
+		*found = cur;
+	ef_log(EXTFUSE_LOG_DEBUG,
+	       "%s: configuration was malformed (magic 0x%x, flags 0x%x): written again",
+	       ef->conn_id, cur.magic, cur.flags);
+	err = ef_clear_caches(ef);
+	return err ? err : 1;
+}

@@ -297,8 +297,41 @@ static void efx_retire(xlator_t *this)
 }
 
 /*
- * The worker of an instance: finds the mount's connection, then sweeps
- * (and retires the instance once superseded) every EFX_SWEEP_SECONDS.
+ * The configuration is the extension's master switch: overwritten (a stray
+ * map update, corruption), the kernel answers nothing until the mount is
+ * made again, or answers under switches nobody set.  Write it again with a
+ * new epoch; the library drops every cached value, so the names recorded
+ * for pinned nodes go too, through the maps: each deletion bumps the
+ * parent's version, so that a publish of such a name already under way is
+ * never served once its record is gone (the sweeper may then unpin).
+ */
+static void efx_check_config(xlator_t *this)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_ef(priv);
+	struct extfuse_config want, found;
+	int ret;
+
+	if (!ef || !efx_conn_owned_by(this))
+		return;
+	efx_wanted_config(this, &want);
+	ret = extfuse_repair_config(ef, &want, &found);
+	if (ret <= 0) {
+		efx_count_ret(this, ret, "check configuration");
+		return;
+	}
+	GF_ATOMIC_INC(priv->c.config_repairs);
+	efx_unpublish_pinned(priv, ef);
+	gf_msg(this->name, GF_LOG_WARNING, 0, EXTFUSE_MSG_CONFIG,
+	       "the configuration of connection %s was overwritten (magic "
+	       "0x%x, flags 0x%x): written again, every cached value dropped",
+	       priv->conn_id, found.magic, found.flags);
+}
+
+/*
+ * The worker of an instance: finds the mount's connection, then checks the
+ * configuration and sweeps (and retires the instance once superseded)
+ * every EFX_SWEEP_SECONDS.
  */
 void *efx_worker(void *arg)
 {
@@ -319,6 +352,7 @@ void *efx_worker(void *arg)
 				efx_attach(this);
 		}
 		if (started) {
+			efx_check_config(this);
 			efx_sweep(this);
 			efx_retire(this);
 		}

@@ -156,41 +156,44 @@ static uint64_t efx_fuse_timeout_ns(double secs)
 	return (uint64_t)(secs * 1e9);
 }
 
-void efx_apply_config(xlator_t *this, struct extfuse *ef)
+/* The configuration the options ask for (the epoch is the library's). */
+void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg)
 {
 	struct efx_priv *priv = efx_priv(this);
 	cmd_args_t *args = &this->ctx->cmd_args;
-	struct extfuse_config cfg, old;
-	int ret;
 
-	ret = extfuse_get_config(ef, &cfg);
-	if (ret < 0)
-		goto err;
-	old = cfg;
-	cfg.flags = 0;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->magic = EXTFUSE_MAGIC;
 	if (priv->enable && !priv->ino32)
-		cfg.flags |= EXTFUSE_CFG_ENABLED;
+		cfg->flags |= EXTFUSE_CFG_ENABLED;
 	/* Stock Gluster caches no misses and no listings without upcalls. */
 	if (priv->negative && priv->server_ci)
-		cfg.flags |= EXTFUSE_CFG_NEGATIVE;
+		cfg->flags |= EXTFUSE_CFG_NEGATIVE;
 	if (priv->dirs && priv->server_ci)
-		cfg.flags |= EXTFUSE_CFG_DIRS;
+		cfg->flags |= EXTFUSE_CFG_DIRS;
 	/* The kernel caches what it is told exactly as long as for the
 	 * bridge's own replies. */
-	cfg.entry_timeout_ns = efx_fuse_timeout_ns(args->fuse_entry_timeout);
-	cfg.attr_timeout_ns = efx_fuse_timeout_ns(args->fuse_attribute_timeout);
+	cfg->entry_timeout_ns = efx_fuse_timeout_ns(args->fuse_entry_timeout);
+	cfg->attr_timeout_ns =
+		efx_fuse_timeout_ns(args->fuse_attribute_timeout);
+}
+
+void efx_apply_config(xlator_t *this, struct extfuse *ef)
+{
+	struct extfuse_config cfg, cur;
+	int ret;
+
+	efx_wanted_config(this, &cfg);
 	/* Setting it moves the epoch, which retires every value: only when
 	 * something changed (most reconfigurations are of other options). */
-	if (cfg.flags == old.flags &&
-	    cfg.entry_timeout_ns == old.entry_timeout_ns &&
-	    cfg.attr_timeout_ns == old.attr_timeout_ns)
+	if (extfuse_get_config(ef, &cur) == 0 && cur.flags == cfg.flags &&
+	    cur.entry_timeout_ns == cfg.entry_timeout_ns &&
+	    cur.attr_timeout_ns == cfg.attr_timeout_ns)
 		return;
 	ret = extfuse_set_config(ef, &cfg);
-	if (ret == 0)
-		return;
-err:
-	gf_msg(this->name, GF_LOG_ERROR, -ret, EXTFUSE_MSG_CONFIG,
-	       "cannot configure the extension");
+	if (ret < 0)
+		gf_msg(this->name, GF_LOG_ERROR, -ret, EXTFUSE_MSG_CONFIG,
+		       "cannot configure the extension");
 }
 
 /* ---- options --------------------------------------------------------- */
@@ -442,6 +445,8 @@ static int32_t efx_priv_dump(xlator_t *this)
 	gf_proc_dump_write("unpins", "%" PRIu64, GF_ATOMIC_GET(priv->c.unpins));
 	gf_proc_dump_write("release_busy", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.busy));
+	gf_proc_dump_write("config_repairs", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.config_repairs));
 	gf_proc_dump_write("refused_publishes", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.refused));
 	gf_proc_dump_write("too_old_skipped", "%" PRIu64,

@@ -90,6 +90,7 @@ struct efx_counters {
 	gf_atomic_t refused;
 	gf_atomic_t too_old; /* not published: fetched too long ago */
 	gf_atomic_t subvol_flushes; /* a subvolume went down or came up */
+	gf_atomic_t config_repairs; /* configuration found overwritten */
 	gf_atomic_t errors;
 };
 
@@ -183,6 +184,7 @@ struct efx_local *efx_prepare(call_frame_t *frame, xlator_t *this,
 			      inode_t *inode, inode_t *parent,
 			      const char *name);
 void efx_local_free(struct efx_local *local);
+void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg);
 void efx_apply_config(xlator_t *this, struct extfuse *ef);
 
 /* extfuse-inode.c */

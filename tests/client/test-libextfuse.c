@@ -1027,6 +1027,97 @@ static void test_config(struct extfuse *ef)
 	tap_is(extfuse_get_config(ef, NULL), -EINVAL, "get_config: NULL");
 }
 
+/* Bytes from a fixed seed: what a stray write might leave. */
+static void garbage(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = seed >> 16;
+	}
+}
+
+static void test_repair_config(struct extfuse *ef)
+{
+	int cfd = map_fd(ef, EXTFUSE_MAP_CONFIG), sfd = map_fd(ef, EXTFUSE_MAP_SERVED);
+	struct extfuse_config want = { .flags = EXTFUSE_CFG_ENABLED |
+						EXTFUSE_CFG_NEGATIVE |
+						EXTFUSE_CFG_DIRS,
+				       .entry_timeout_ns = SEC_NS,
+				       .attr_timeout_ns = SEC_NS };
+	struct extfuse_config good, bad, found, got;
+	__u64 node = 81, three = 3, v = 0;
+	struct extfuse_stamp st;
+	struct extfuse *other;
+	__u32 zero = 0;
+
+	publish_dir_attr(ef, 80);
+	bpf_map_update_elem(sfd, &node, &three, BPF_ANY);
+	extfuse_get_config(ef, &good);
+	tap_is(extfuse_repair_config(ef, &want, NULL), 0,
+	       "repair: a well-formed configuration is left alone");
+	extfuse_get_config(ef, &got);
+	tap_ok(!memcmp(&got, &good, sizeof(got)), "and unchanged");
+	tap_is(serve_getattr(ef, 80, NULL), EXTFUSE_VERDICT_ANSWER,
+	       "and its values still served");
+
+	extfuse_stamp(ef, 80, &st);
+	garbage(&bad, sizeof(bad), 7);
+	bpf_map_update_elem(cfd, &zero, &bad, BPF_ANY);
+	is_logged(extfuse_open("c1", root, &other), -EPROTO,
+		  "overwritten configuration: open refused");
+	tap_is(serve_getattr(ef, 80, NULL), EXTFUSE_VERDICT_PASS,
+	       "overwritten configuration: nothing served");
+	tap_is(extfuse_repair_config(ef, &want, &found), 1, "repaired");
+	tap_ok(!memcmp(&found, &bad, sizeof(found)), "found: what was there");
+	extfuse_get_config(ef, &got);
+	tap_ok(got.magic == EXTFUSE_MAGIC && got.flags == want.flags &&
+		       got.entry_timeout_ns == SEC_NS &&
+		       got.attr_timeout_ns == SEC_NS,
+	       "the configuration is written again");
+	tap_ok(got.epoch > good.epoch && got.epoch != bad.epoch,
+	       "with an epoch past the last good one (%llu -> %llu)",
+	       (unsigned long long)good.epoch, (unsigned long long)got.epoch);
+	tap_is(keys_in(ef, EXTFUSE_MAP_ATTRS, 8), 0,
+	       "the caches of overwritten maps are dropped");
+	tap_ok(bpf_map_lookup_elem(sfd, &node, &v) == 0 && v == 3,
+	       "served counts stay");
+	tap_is(extfuse_publish_attr(ef, 80, &(struct fuse_attr){ .ino = 80,
+		       .mode = S_IFDIR | 0755, .nlink = 2 }, 0, later(), &st),
+	       -ESTALE, "a publish stamped before the repair is refused");
+	publish_dir_attr(ef, 80);
+	tap_is(serve_getattr(ef, 80, NULL), EXTFUSE_VERDICT_ANSWER,
+	       "values published after the repair are served");
+	tap_is(extfuse_open("c1", root, &other), 0, "open works again");
+	extfuse_close(other);
+
+	/* the epoch found is never reused, whatever it is */
+	good = got;
+	bad = got;
+	bad.magic = 0;
+	bad.epoch = good.epoch + 2 * (1ull << 32);
+	bpf_map_update_elem(cfd, &zero, &bad, BPF_ANY);
+	tap_is(extfuse_repair_config(ef, &want, NULL), 1,
+	       "a zero magic is repaired");
+	extfuse_get_config(ef, &got);
+	tap_ok(got.epoch != bad.epoch && got.epoch > good.epoch,
+	       "not with the epoch found");
+	bad = got;
+	bad.flags |= 0x80;
+	bpf_map_update_elem(cfd, &zero, &bad, BPF_ANY);
+	tap_is(extfuse_repair_config(ef, &want, NULL), 1,
+	       "unknown flags are repaired");
+
+	tap_is(extfuse_repair_config(ef, NULL, NULL), -EINVAL,
+	       "repair: NULL configuration");
+	want.flags = 0x100;
+	is_logged(extfuse_repair_config(ef, &want, NULL), -EINVAL,
+		  "repair: unknown flags wanted");
+	v = 0;
+	bpf_map_update_elem(sfd, &node, &v, BPF_ANY);
+}
+
 /* ---- flush, walks ---- */
 
 static void test_flush(struct extfuse *ef)
@@ -1602,6 +1693,7 @@ int main(void)
 	test_forget_node(ef);
 	test_stats(ef);
 	test_config(ef);
+	test_repair_config(ef);
 	test_flush(ef);
 	test_foreach(ef);
 	test_read(ef);
