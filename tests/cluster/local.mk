@@ -19,6 +19,8 @@ TESTS += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
 EXTRA_DIST += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
 	cluster/guest-gluster.sh cluster/compose.sh cluster/lib.sh \
 	cluster/coherence.sh
+TESTS += cluster/self-repair.sh
+EXTRA_DIST += cluster/self-repair.sh
 
 # The randomized two-client coherence test still finds stale answers (see
 # docs/design.md, Known limitations), so it is not in TESTS yet: run it
