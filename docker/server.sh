@@ -28,7 +28,8 @@ peers_in_cluster() {
 }
 
 mkdir -p /bricks/b
-glusterd --no-daemon --log-file=- &
+# Its warnings and errors go to the container's output (docker compose logs).
+glusterd --no-daemon --log-level=WARNING --log-file=- &
 gd=$!
 trap 'kill "$gd" 2>/dev/null; wait "$gd"; exit 0' TERM INT
 retry gluster --mode=script volume list >/dev/null 2>&1 ||

@@ -292,6 +292,15 @@ cexec stat "$MNT/g" >/dev/null 2>&1
 ok $? "the client sees g at once"
 gexec grep -q '^ *[0-9]*: *type performance/extfuse$' "$GFAPI_LOG"
 ok $? "the gfapi client's graph has performance/extfuse, as a pass-through"
+# Why every gfapi machine needs the package: the volfile names the
+# translator, and without it the graph cannot be built.
+xd=$(gexec glusterfs --print-xlatordir)
+gexec mv "$xd/performance/extfuse.so" /tmp/extfuse.so
+gfapi create /h 2>/dev/null
+is $? 2 "without the translator installed, the gfapi client cannot start"
+gexec mv /tmp/extfuse.so "$xd/performance/extfuse.so"
+gfapi create /h
+ok $? "with it back, it can"
 
 out=$(cexec extfusectl stats "$CONN" 2>&1)
 rc=$?
