@@ -21,11 +21,11 @@ pidfile=/run/glusterfs-$VOL.pid
 # on the way out, and would be killed unfinished once this script ends.
 stop() {
 	umount "$mnt" 2>/dev/null || true
-	local left=10
-	while [ "$left" -gt 0 ] && [ -f "$pidfile" ] &&
+	tries=10
+	while [ "$tries" -gt 0 ] && [ -f "$pidfile" ] &&
 		kill -0 "$(cat "$pidfile")" 2>/dev/null; do
 		sleep 1
-		left=$((left - 1))
+		tries=$((tries - 1))
 	done
 }
 trap 'stop; exit 0' TERM INT

@@ -15,10 +15,10 @@ die() {
 
 # retry CMD...: run CMD once a second until it succeeds, for WAIT seconds.
 retry() {
-	local left=$WAIT
+	tries=$WAIT
 	until "$@"; do
-		left=$((left - 1))
-		[ "$left" -gt 0 ] || return 1
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
 		sleep 1
 	done
 }
@@ -38,15 +38,17 @@ retry gluster --mode=script volume list >/dev/null 2>&1 ||
 if [ "${FIRST:-no}" = yes ] &&
 	! gluster --mode=script volume info "$VOL" >/dev/null 2>&1; then
 	bricks="$(hostname):/bricks/b"
+	n=1
 	for peer in $PEERS; do
 		retry gluster --mode=script peer probe "$peer" ||
 			die "cannot probe $peer"
 		bricks="$bricks $peer:/bricks/b"
+		n=$((n + 1))
 	done
-	retry peers_in_cluster "$(echo $PEERS | wc -w)" ||
+	retry peers_in_cluster $((n - 1)) ||
 		die "the peers did not join within ${WAIT}s"
-	n=$(echo $bricks | wc -w)
 	# force: the bricks are directories on the container's volume.
+	# shellcheck disable=SC2086 # one argument per brick
 	gluster --mode=script volume create "$VOL" replica "$n" $bricks force ||
 		die "cannot create $VOL"
 	# md-cache with cache invalidation, which ExtFUSE relies on.

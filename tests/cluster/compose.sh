@@ -42,6 +42,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-compose.XXXXXX") || bail "mktemp"
 DOCKERD_PID=
 BPFFS_MOUNTED=
 UP=
+diag "${SECONDS}s in all"
 CONN=
 
 compose() {
@@ -145,16 +146,18 @@ apt_mirror() {
 if docker info >/dev/null 2>&1; then
 	diag "using the running Docker engine"
 else
-	iptables-save >"$W/iptables" && sysctl -n net.ipv4.ip_forward >"$W/ip_forward" ||
-		bail "cannot save the host's iptables rules"
+	if ! iptables-save >"$W/iptables" ||
+		! sysctl -n net.ipv4.ip_forward >"$W/ip_forward"; then
+		bail "cannot save the host's network settings"
+	fi
 	dockerd >"$W/dockerd.log" 2>&1 &
 	DOCKERD_PID=$!
 	left=30
 	until docker info >/dev/null 2>&1; do
-		kill -0 "$DOCKERD_PID" 2>/dev/null && [ "$left" -gt 0 ] || {
+		if ! kill -0 "$DOCKERD_PID" 2>/dev/null || [ "$left" -le 0 ]; then
 			sed 's/^/#   /' "$W/dockerd.log" | tail -n 20
 			bail "dockerd did not start within 30s"
-		}
+		fi
 		sleep 1
 		left=$((left - 1))
 	done
@@ -215,6 +218,9 @@ rc=$?
 [ "$rc" -eq 0 ] || sed 's/^/#   /' "$W/up.log"
 ok $rc "docker-compose up: three servers, the FUSE client, the gfapi client"
 [ "$rc" -eq 0 ] || bail "the cluster did not start"
+is "$(docker network inspect -f '{{.Internal}} {{range .IPAM.Config}}{{.Subnet}}{{end}}' \
+	"${PROJECT}_gluster" 2>&1)" "true 172.31.250.0/24" \
+	"the cluster's network is internal, on the subnet the file declares"
 CLIENT=$(compose ps -q client)
 GFAPI=$(compose ps -q gfapi)
 cexec() { docker exec "$CLIENT" "$@"; }
@@ -318,5 +324,6 @@ is "$(leftovers | wc -l)" 0 "no container, network or volume is left"
 [ ! -e "/sys/fs/bpf/extfuse/$CONN" ]
 ok $? "the client removed its pinned maps on the way out"
 UP=
+diag "${SECONDS}s in all"
 
 tap_done
