@@ -42,7 +42,6 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-compose.XXXXXX") || bail "mktemp"
 DOCKERD_PID=
 BPFFS_MOUNTED=
 UP=
-diag "${SECONDS}s in all"
 CONN=
 
 compose() {
