@@ -40,7 +40,6 @@ done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-compose.XXXXXX") || bail "mktemp"
 DOCKERD_PID=
-BPFFS_MOUNTED=
 UP=
 CONN=
 
@@ -81,7 +80,7 @@ cleanup() {
 	# Maps of a client that was killed before it could remove them.
 	[ -n "$CONN" ] && rm -rf "/sys/fs/bpf/extfuse/$CONN"
 	rmdir /sys/fs/bpf/extfuse 2>/dev/null
-	[ -n "$BPFFS_MOUNTED" ] && umount /sys/fs/bpf
+	tap_bpffs_release
 	[ -n "$DOCKERD_PID" ] && stop_dockerd
 	rm -rf "$W"
 }
@@ -165,10 +164,7 @@ fi
 ok 0 "the Docker engine answers"
 
 # The client pins its maps in the host's bpffs, shared into its container.
-if ! mountpoint -q /sys/fs/bpf; then
-	mount -t bpf bpf /sys/fs/bpf || bail "cannot mount bpffs on /sys/fs/bpf"
-	BPFFS_MOUNTED=1
-fi
+tap_bpffs /sys/fs/bpf
 
 # --- Images ----------------------------------------------------------------
 if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
