@@ -102,6 +102,20 @@ static void unlock_epoch(struct extfuse *ef)
 	pthread_mutex_unlock(&ef->lock);
 }
 
+/* Write cfg as the configuration; the epoch lock is held. */
+static int store_config(struct extfuse *ef, const struct extfuse_config *cfg)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = bpf_map_update_elem(ef->map_fd[EF_CONFIG], &zero, cfg, BPF_ANY);
+	if (err)
+		return ef_err(err, "%s: cannot write the configuration: %s",
+			      ef->conn_id, strerror(-err));
+	note_epoch(ef, cfg);
+	return 0;
+}
+
 /*
  * Write the configuration (next, or the current one when next is NULL)
  * with the epoch moved forward by EF_EPOCH_STEP: every value published
@@ -110,7 +124,6 @@ static void unlock_epoch(struct extfuse *ef)
 int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next)
 {
 	struct extfuse_config cur, cfg;
-	__u32 zero = 0;
 	int err;
 
 	err = lock_epoch(ef);
@@ -121,13 +134,7 @@ int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next)
 		cfg = next ? *next : cur;
 		cfg.magic = EXTFUSE_MAGIC;
 		cfg.epoch = cur.epoch + EF_EPOCH_STEP;
-		err = bpf_map_update_elem(ef->map_fd[EF_CONFIG], &zero, &cfg,
-					  BPF_ANY);
-		if (err)
-			ef_err(err, "%s: cannot write the configuration: %s",
-			       ef->conn_id, strerror(-err));
-		else
-			note_epoch(ef, &cfg);
+		err = store_config(ef, &cfg);
 	}
 	unlock_epoch(ef);
 	return err;
@@ -144,7 +151,6 @@ int ef_repair_config(struct extfuse *ef, const struct extfuse_config *want,
 		     struct extfuse_config *found)
 {
 	struct extfuse_config cur, cfg;
-	__u32 zero = 0;
 	int err;
 
 	err = lock_epoch(ef);
@@ -159,13 +165,9 @@ int ef_repair_config(struct extfuse *ef, const struct extfuse_config *want,
 		    2 * EF_EPOCH_STEP;
 	if (cfg.epoch == cur.epoch)
 		cfg.epoch += EF_EPOCH_STEP;
-	err = bpf_map_update_elem(ef->map_fd[EF_CONFIG], &zero, &cfg, BPF_ANY);
-	if (err) {
-		ef_err(err, "%s: cannot write the configuration: %s",
-		       ef->conn_id, strerror(-err));
+	err = store_config(ef, &cfg);
+	if (err)
 		goto out;
-	}
-	note_epoch(ef, &cfg);
 	if (found)
 		*found = cur;
 	err = 1;
