@@ -30,33 +30,16 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/cluster/lib.sh"
 
-XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
-LIBDIR=${EXTFUSE_LIBDIR:-$top_builddir/client/.libs}
 PROG=${COHERENCE:-$top_builddir/tests/cluster/coherence}
-FILTER=$top_srcdir/xlator/extfuse-filter
-HOOK=$top_srcdir/xlator/S60extfuse-regen
 SEED=${COHERENCE_SEED:-$(date +%s)}
 OPS=${COHERENCE_OPS:-200}
 BENCH=${COHERENCE_BENCH:-}
 BOUND_MS=200
 
-cl_skip_unless_possible
-for f in "$XLATOR_SO" "$PROG"; do
-	[ -f "$f" ] || bail "$f is not built"
-done
 case "$SEED$OPS$BENCH" in
 *[!0-9]*) bail "COHERENCE_SEED, COHERENCE_OPS and COHERENCE_BENCH are numbers" ;;
 esac
-export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-
-CL_B=$(mktemp -d "${TMPDIR:-/tmp}/coherence.XXXXXX") || bail "mktemp"
-trap cl_teardown EXIT
-trap 'exit 1' INT TERM
-cl_snapshot_system
-
-cl_install_extfuse "$XLATOR_SO" "$FILTER" ||
-	bail "cannot install the translator and filter"
-cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"
+cl_host_setup coherence 2 PROG
 cl_peer_two 20 || bail "node 2 did not become a peer"
 diag "base seed $SEED (COHERENCE_SEED=$SEED reproduces), bound ${BOUND_MS} ms"
 

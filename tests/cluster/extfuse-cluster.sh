@@ -17,28 +17,9 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/cluster/lib.sh"
 
-XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
-LIBDIR=${EXTFUSE_LIBDIR:-$top_builddir/client/.libs}
-DUMP=${EXTFUSE_DUMP:-$top_builddir/tests/cluster/efx-dump}
-GFAPI=${GFAPI_OPS:-$top_builddir/tests/cluster/gfapi-ops}
-FILTER=$top_srcdir/xlator/extfuse-filter
-HOOK=$top_srcdir/xlator/S60extfuse-regen
 VOL=gv0
 
-cl_skip_unless_possible
-for f in "$XLATOR_SO" "$DUMP" "$GFAPI"; do
-	[ -x "$f" ] || [ -f "$f" ] || bail "$f is not built"
-done
-# Client processes find the freshly built libextfuse.
-export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-
-CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-cluster.XXXXXX") || bail "mktemp"
-trap cl_teardown EXIT
-trap 'exit 1' INT TERM
-cl_snapshot_system
-
-cl_install_extfuse "$XLATOR_SO" "$FILTER" || bail "cannot install the translator and filter"
-cl_start_glusterds 2 "$HOOK" || bail "glusterd did not start"
+cl_host_setup extfuse-cluster 2 DUMP GFAPI
 cl_peer_two 20 || bail "node 2 did not become a peer"
 cl_replica_volume $VOL || bail "volume create failed"
 # md-cache, upcalls and their 600 s timeouts.

@@ -10,27 +10,9 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/cluster/lib.sh"
 
-XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
-DUMP=$top_builddir/tests/cluster/efx-dump
-ASK=$top_builddir/tests/cluster/efx-ask
 VOL=gv0
 
-cl_skip_unless_possible
-for f in "$XLATOR_SO" "$DUMP" "$ASK"; do
-	[ -f "$f" ] || bail "$f is not built"
-done
-EXTFUSECTL=${EXTFUSECTL:-$top_builddir/client/extfusectl}
-export LD_LIBRARY_PATH=$top_builddir/client/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-
-CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-holes.XXXXXX") || bail "mktemp"
-trap cl_teardown EXIT
-trap 'exit 1' INT TERM
-cl_snapshot_system
-
-cl_install_extfuse "$XLATOR_SO" "$top_srcdir/xlator/extfuse-filter" ||
-	bail "cannot install the translator and filter"
-cl_start_glusterds 2 "$top_srcdir/xlator/S60extfuse-regen" ||
-	bail "glusterd did not start"
+cl_host_setup extfuse-holes 2 DUMP ASK EXTFUSECTL
 cl_peer_two 20 || bail "node 2 did not become a peer"
 cl_replica_volume $VOL || bail "volume create failed"
 cl_set 1 volume set $VOL group metadata-cache >/dev/null ||

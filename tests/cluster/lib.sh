@@ -90,6 +90,37 @@ cl_install_extfuse() { # XLATOR_SO FILTER
 	cl_install "$2" "$CL_FILTER_DST"
 }
 
+# cl_host_setup NAME NODES [PIECE...]: how every host cluster test starts.
+# Names the built pieces (XLATOR_SO, DUMP, ASK, GFAPI, EXTFUSECTL; the
+# EXTFUSE_* variables override them), bails unless the translator and each
+# variable named by PIECE are built, lets client processes find the fresh
+# libextfuse, makes
+# the private directory CL_B with the teardown trap, installs the
+# translator and filter, and starts NODES glusterds with the hook.
+cl_host_setup() {
+	local name=$1 nodes=$2 f
+	shift 2
+	cl_skip_unless_possible
+	XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
+	DUMP=${EXTFUSE_DUMP:-$top_builddir/tests/cluster/efx-dump}
+	ASK=${EXTFUSE_ASK:-$top_builddir/tests/cluster/efx-ask}
+	GFAPI=${GFAPI_OPS:-$top_builddir/tests/cluster/gfapi-ops}
+	EXTFUSECTL=${EXTFUSECTL:-$top_builddir/client/extfusectl}
+	for f in XLATOR_SO "$@"; do
+		[ -f "${!f}" ] || bail "$f: ${!f} is not built"
+	done
+	f=${EXTFUSE_LIBDIR:-$top_builddir/client/.libs}
+	export LD_LIBRARY_PATH=$f${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	CL_B=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX") || bail "mktemp"
+	trap cl_teardown EXIT
+	trap 'exit 1' INT TERM
+	cl_snapshot_system
+	cl_install_extfuse "$XLATOR_SO" "$top_srcdir/xlator/extfuse-filter" ||
+		bail "cannot install the translator and filter"
+	cl_start_glusterds "$nodes" "$top_srcdir/xlator/S60extfuse-regen" ||
+		bail "glusterd did not start"
+}
+
 cl_gd_dir() { echo "$CL_B/n$1"; }
 
 # cl_peer_two SECONDS: node 1 probes node 2 and waits until it is a peer.

@@ -16,29 +16,10 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/cluster/lib.sh"
 
-XLATOR_SO=${EXTFUSE_XLATOR_SO:-$top_builddir/xlator/.libs/extfuse.so}
-LIBDIR=${EXTFUSE_LIBDIR:-$top_builddir/client/.libs}
-DUMP=${EXTFUSE_DUMP:-$top_builddir/tests/cluster/efx-dump}
-ASK=${EXTFUSE_ASK:-$top_builddir/tests/cluster/efx-ask}
-CTL=${EXTFUSECTL:-$top_builddir/client/extfusectl}
-FILTER=$top_srcdir/xlator/extfuse-filter
-HOOK=$top_srcdir/xlator/S60extfuse-regen
 VOL=gv0
 
-cl_skip_unless_possible
 command -v bpftool >/dev/null 2>&1 || skip_all "bpftool not installed"
-for f in "$XLATOR_SO" "$DUMP" "$ASK" "$CTL"; do
-	[ -f "$f" ] || bail "$f is not built"
-done
-export LD_LIBRARY_PATH=$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-
-CL_B=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-repair.XXXXXX") || bail "mktemp"
-trap cl_teardown EXIT
-trap 'exit 1' INT TERM
-cl_snapshot_system
-
-cl_install_extfuse "$XLATOR_SO" "$FILTER" || bail "cannot install the translator and filter"
-cl_start_glusterds 1 "$HOOK" || bail "glusterd did not start"
+cl_host_setup extfuse-repair 1 DUMP ASK EXTFUSECTL
 cl_set 1 volume create $VOL "127.1.1.1:$(cl_gd_dir 1)/bricks/b" force \
 	>/dev/null || bail "volume create failed"
 cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
@@ -74,7 +55,7 @@ overwrite_config() {
 		value hex $bytes
 }
 
-config_ok() { "$CTL" stats "$CONN" >/dev/null 2>&1; }
+config_ok() { "$EXTFUSECTL" stats "$CONN" >/dev/null 2>&1; }
 
 # served_getattr: the extension answers GETATTR of d/f from the maps.
 served_getattr() { "$ASK" getattr "$CONN" "$F" >/dev/null 2>&1; }
