@@ -49,7 +49,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
-#include <bpf/bpf.h>
 #include <glusterfs/api/glfs.h>
 
 #include "libextfuse.h"
@@ -424,35 +423,26 @@ static void check_view(const struct truth *tr, struct issues *is)
 /* ---- What the kernel would answer, through the extension ---------- */
 
 static struct extfuse *ef;
-static int prog_fd = -1;
 
 /* Answers the extension gave during the checks: proof that they bite. */
 static unsigned long ext_lookups, ext_negatives, ext_getattrs, ext_listings;
 
+/*
+ * What the extension answers A's kernel; extfuse_ask hands an answered
+ * LOOKUP's served count back, so the daemon's pins are left as they were.
+ */
 static int run_ext(struct extfuse_req *req)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = req,
-		    .ctx_size_in = sizeof(*req));
+	int err;
 
 	req->flags = EXTFUSE_REQ_CAP_SEARCH; /* A runs as root */
-	req->now_ns = extfuse_now_ns();
-	if (bpf_prog_test_run_opts(prog_fd, &o) < 0) {
+	err = extfuse_ask(ef, req);
+	if (err < 0) {
 		fprintf(stderr, "coherence: running the extension: %s\n",
-			strerror(errno));
+			strerror(-err));
 		return -1;
 	}
 	return 0;
-}
-
-/* Hand back the count a LOOKUP answered here added, as the kernel's
- * FORGET would: the daemon keeps a node pinned while it is non-zero. */
-static void undo_served(__u64 nodeid)
-{
-	static struct extfuse_req req;
-
-	extfuse_req_init(&req, FUSE_FORGET, nodeid);
-	req.nlookup = 1;
-	run_ext(&req);
 }
 
 /* Nodes per inode number, from every published attribute, servable or
@@ -627,7 +617,6 @@ static void check_ext(const struct truth *tr, struct issues *is)
 			}
 			if (req.verdict != EXTFUSE_VERDICT_ANSWER)
 				continue;
-			undo_served(req.out.entry.nodeid);
 			ext_lookups++;
 			got = fattr_of_fuse(&req.out.entry.attr);
 			if (!tr->exists[s]) {
@@ -1217,8 +1206,7 @@ static int open_maps(void)
 			strerror(-ret));
 		return -1;
 	}
-	prog_fd = extfuse_prog_fd(ef);
-	if (prog_fd < 0) {
+	if (extfuse_prog_fd(ef) < 0) {
 		fprintf(stderr, "coherence: connection %s has no program\n",
 			id);
 		return -1;

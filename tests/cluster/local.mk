@@ -11,8 +11,7 @@ cluster_gfapi_ops_CFLAGS = $(AM_CFLAGS) $(GFAPI_CFLAGS)
 cluster_gfapi_ops_LDADD = $(GFAPI_LIBS)
 cluster_coherence_SOURCES = cluster/coherence.c
 cluster_coherence_CFLAGS = $(AM_CFLAGS) $(GFAPI_CFLAGS)
-cluster_coherence_LDADD = $(top_builddir)/client/libextfuse.la \
-	$(LIBBPF_LIBS) $(GFAPI_LIBS)
+cluster_coherence_LDADD = $(top_builddir)/client/libextfuse.la $(GFAPI_LIBS)
 
 TESTS += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
 	cluster/compose.sh
