@@ -144,15 +144,16 @@ static struct fuse_conn *extfuse_conn_of_mount(struct file *file,
 /* Find the connection of fd and take a reference on it. */
 static struct fuse_conn *extfuse_conn_get_fd(int fd, u32 *conn_id)
 {
-	struct fuse_conn *fc;
 	struct fd f = fdget(fd);
+	struct file *file = extfuse_fd_file(f);
+	struct fuse_conn *fc;
 
-	if (!f.file)
+	if (!file)
 		return ERR_PTR(-EBADF);
-	if (f.file->f_op == &fuse_dev_operations)
-		fc = extfuse_conn_of_dev(f.file, conn_id);
+	if (file->f_op == &fuse_dev_operations)
+		fc = extfuse_conn_of_dev(file, conn_id);
 	else
-		fc = extfuse_conn_of_mount(f.file, conn_id);
+		fc = extfuse_conn_of_mount(file, conn_id);
 	if (!IS_ERR(fc)) {
 		if (READ_ONCE(fc->connected))
 			fuse_conn_get(fc);
@@ -237,7 +238,7 @@ static struct bpf_prog *extfuse_prog_get(int fd)
 	prog = bpf_prog_get_type_dev(fd, BPF_PROG_TYPE_SYSCALL, false);
 	if (IS_ERR(prog))
 		return prog;
-	if (!prog->aux->sleepable)
+	if (!extfuse_prog_sleepable(prog))
 		err = -EINVAL;
 	else if (prog->aux->max_ctx_offset > sizeof(struct extfuse_req))
 		err = -E2BIG;

@@ -15,7 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/bpf.h>
 
-#include "fuse_i.h"
+#include "compat.h"
 #include "extfuse_abi.h"
 
 /* Per-CPU counters of one attachment (struct extfuse_conn_info). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hooks: one IP-modifying ftrace_ops on fuse_simple_request() and
+ * The hooks: one IP-modifying ftrace_ops on fuse_simple_request() (the
+ * __fuse_simple_request() behind it on 6.12, see compat.h) and
  * fuse_queue_forget() of fuse.ko.  The callback runs with preemption off,
  * so it only decides and moves regs->ip to a replacement with the same
  * signature; everything else happens in the replacement, in the caller's
@@ -16,8 +17,7 @@
 #include <linux/utsname.h>
 #include <generated/utsrelease.h>
 
-static ssize_t (*orig_simple_request)(struct fuse_mount *fm,
-				      struct fuse_args *args);
+static ssize_t (*orig_simple_request)(EXTFUSE_SIMPLE_REQUEST_PARAMS);
 static void (*orig_queue_forget)(struct fuse_conn *fc,
 				 struct fuse_forget_link *fl, u64 nodeid,
 				 u64 nlookup);
@@ -45,13 +45,13 @@ static void extfuse_inflight_put(void)
 
 /* The replacements: same signatures as the originals, which they call for
  * whatever request.c leaves to the daemon. */
-static ssize_t notrace extfuse_simple_request(struct fuse_mount *fm,
-					      struct fuse_args *args)
+static ssize_t notrace
+extfuse_simple_request(EXTFUSE_SIMPLE_REQUEST_PARAMS)
 {
 	ssize_t ret;
 
 	if (!extfuse_intercept(fm, args, &ret))
-		ret = orig_simple_request(fm, args);
+		ret = orig_simple_request(EXTFUSE_SIMPLE_REQUEST_ARGS);
 	extfuse_inflight_put();
 	return ret;
 }
@@ -88,7 +88,7 @@ static bool extfuse_want(unsigned long ip, struct pt_regs *regs)
 {
 	if (ip == fqf_ip)
 		return true;
-	return extfuse_opcode_hooked(((struct fuse_args *)regs->si)->opcode);
+	return extfuse_opcode_hooked(extfuse_regs_fuse_args(regs)->opcode);
 }
 
 static void notrace extfuse_ftrace_cb(unsigned long ip,
@@ -123,10 +123,11 @@ static int extfuse_resolve(void)
 	unsigned long (*locate)(unsigned long ip);
 	unsigned long fsr, fqf;
 
-	fsr = extfuse_lookup_name("fuse_simple_request");
+	fsr = extfuse_lookup_name(EXTFUSE_SIMPLE_REQUEST_SYMBOL);
 	fqf = extfuse_lookup_name("fuse_queue_forget");
 	if (!fsr || !fqf) {
-		pr_err("cannot find fuse_simple_request/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n");
+		pr_err("cannot find %s/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n",
+		       EXTFUSE_SIMPLE_REQUEST_SYMBOL);
 		return -ENOENT;
 	}
 	/* ftrace_location() is not exported; the symbol is. */
@@ -134,7 +135,8 @@ static int extfuse_resolve(void)
 	fsr_ip = locate ? locate(fsr) : 0;
 	fqf_ip = locate ? locate(fqf) : 0;
 	if (!fsr_ip || !fqf_ip) {
-		pr_err("fuse_simple_request/fuse_queue_forget cannot be traced\n");
+		pr_err("%s/fuse_queue_forget cannot be traced\n",
+		       EXTFUSE_SIMPLE_REQUEST_SYMBOL);
 		return -ENOENT;
 	}
 	orig_simple_request = (void *)fsr;
@@ -205,8 +207,9 @@ static int __init extfuse_init(void)
 	err = extfuse_dev_init();
 	if (err)
 		goto out_hook;
-	pr_info("hooked fuse_simple_request and fuse_queue_forget (ABI %u, context %zu bytes)\n",
-		EXTFUSE_ABI_VERSION, sizeof(struct extfuse_req));
+	pr_info("hooked %s and fuse_queue_forget (ABI %u, context %zu bytes)\n",
+		EXTFUSE_SIMPLE_REQUEST_SYMBOL, EXTFUSE_ABI_VERSION,
+		sizeof(struct extfuse_req));
 	return 0;
 
 out_hook:

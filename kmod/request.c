@@ -79,31 +79,33 @@ static int extfuse_name(const struct fuse_args *args, unsigned int i,
 	return 0;
 }
 
-static struct fuse_args_pages *extfuse_pages(struct fuse_args *args)
+/* The page a READDIR(PLUS) reply goes to, and its place in that page. */
+static struct page *extfuse_out_page(struct fuse_args *args,
+				     unsigned int *offset, unsigned int *length)
 {
 	struct fuse_args_pages *ap;
+	struct page *page;
 
 	if (!args->out_pages || !args->out_argvar || args->out_numargs != 1)
 		return NULL;
 	ap = container_of(args, struct fuse_args_pages, args);
-	if (ap->num_pages != 1 || !ap->pages || !ap->descs ||
-	    ap->descs[0].offset + ap->descs[0].length > PAGE_SIZE)
+	page = extfuse_ap_out_page(ap, offset, length);
+	if (!page || *offset > PAGE_SIZE || *length > PAGE_SIZE - *offset)
 		return NULL;
-	return ap;
+	return page;
 }
 
 static int extfuse_fill_readdir(struct extfuse_req *ctx,
 				struct fuse_args *args)
 {
 	const struct fuse_read_in *in = extfuse_in(args, 0, sizeof(*in));
-	struct fuse_args_pages *ap = extfuse_pages(args);
+	unsigned int offset, length;
 
-	if (!in || !ap)
+	if (!in || !extfuse_out_page(args, &offset, &length))
 		return -EINVAL;
 	ctx->fh = in->fh;
 	ctx->offset = in->offset;
-	ctx->size = min3(in->size, args->out_args[0].size,
-			 ap->descs[0].length);
+	ctx->size = min3(in->size, args->out_args[0].size, length);
 	return 0;
 }
 
@@ -324,16 +326,16 @@ static int extfuse_answer_readdir(struct fuse_args *args,
 				  const struct extfuse_asked *asked,
 				  const struct extfuse_req *ctx, ssize_t *ret)
 {
-	struct fuse_args_pages *ap = extfuse_pages(args);
+	unsigned int offset, length;
+	struct page *page = extfuse_out_page(args, &offset, &length);
 	u32 n = ctx->out_size;
 
-	if (!ap || n > asked->size || n > EXTFUSE_DIRBUF_SIZE ||
+	if (!page || n > asked->size || n > EXTFUSE_DIRBUF_SIZE ||
 	    !extfuse_dirbuf_ok(ctx->out.dirbuf, n,
 			       asked->opcode == FUSE_READDIRPLUS, asked->offset))
 		return -EPROTO;
 	if (n)
-		memcpy_to_page(ap->pages[0], ap->descs[0].offset,
-			       (const char *)ctx->out.dirbuf, n);
+		memcpy_to_page(page, offset, (const char *)ctx->out.dirbuf, n);
 	args->out_args[0].size = n;
 	*ret = n;
 	return 0;

@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot Debian's 6.1 kernel under QEMU (TCG) with the host root read-only
+# Boot a Debian kernel (6.1 or 6.12) under QEMU (TCG) with the host root read-only
 # over 9p and a tmpfs overlay, run a guest script as root, and print the
 # TAP it wrote.  Results come back through a writable 9p share (a mktemp
 # directory).  A hung guest is killed by a timeout and fails the test.
 #
 # usage: run-vm.sh GUEST-SCRIPT [ARGS...]
 # env:   top_builddir, top_srcdir (set by make check), VM_TIMEOUT (s),
-#        VM_MEM (MiB), VM_KVER (kernel version, default: found at run time),
-#        VM_KEEP=1 keeps the share directory.
+#        VM_MEM (MiB), VM_KVER (kernel version, default: the newest of
+#        series VM_SERIES, default 6.1), VM_KROOT (a root where boot/ and
+#        lib/modules/ of that kernel are unpacked, default /),
+#        EXTFUSE_KO (default: kmod/extfuse.ko or kmod/VM_KVER/extfuse.ko,
+#        whichever was built for VM_KVER), VM_KEEP=1 keeps the share.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,22 +36,31 @@ busybox=$(command -v busybox || true)
 [ -n "$busybox" ] && "$busybox" --list 2>/dev/null | grep -qx insmod ||
 	skip_all "busybox (static, with insmod) not installed (Debian: busybox-static)"
 
-# The guest kernel: a /boot/vmlinuz-V whose modules are installed, newest
-# first; V must be the version the module was built for.
+kroot=${VM_KROOT:-}
+series=${VM_SERIES:-6.1}
+
+# The guest kernel: a vmlinuz-V of the series whose modules are installed,
+# newest first; V must be the version the module was built for.
 find_kver() {
 	local k v
-	for k in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -rV); do
-		v=${k#/boot/vmlinuz-}
-		[ -d "/lib/modules/$v/kernel" ] && { echo "$v"; return; }
+	for k in $(ls -1 "$kroot/boot/vmlinuz-$series".* 2>/dev/null | sort -rV); do
+		v=${k#"$kroot"/boot/vmlinuz-}
+		[ -d "$kroot/lib/modules/$v/kernel" ] && { echo "$v"; return; }
 	done
 }
 kver=${VM_KVER:-$(find_kver)}
-[ -n "$kver" ] && [ -r "/boot/vmlinuz-$kver" ] ||
-	skip_all "no bootable kernel with modules in /boot (Debian: linux-image-amd64)"
-ko=$top_builddir/kmod/extfuse.ko
-[ -f "$ko" ] || skip_all "kmod/extfuse.ko not built (kernel headers missing?)"
-kover=$(modinfo -F vermagic "$ko" | awk '{print $1}')
-[ "$kover" = "$kver" ] || skip_all "extfuse.ko is built for $kover, the guest kernel is $kver"
+[ -n "$kver" ] && [ -r "$kroot/boot/vmlinuz-$kver" ] ||
+	skip_all "no bootable $series kernel with modules in $kroot/boot (see scripts/setup-deps)"
+vermagic() { modinfo -F vermagic "$1" 2>/dev/null | awk '{print $1}'; }
+ko=${EXTFUSE_KO:-}
+if [ -z "$ko" ]; then
+	for ko in "$top_builddir/kmod/extfuse.ko" "$top_builddir/kmod/$kver/extfuse.ko"; do
+		[ -f "$ko" ] && [ "$(vermagic "$ko")" = "$kver" ] && break
+	done
+fi
+[ -f "$ko" ] || skip_all "extfuse.ko not built for $kver (kernel headers missing?)"
+kover=$(vermagic "$ko")
+[ "$kover" = "$kver" ] || skip_all "$ko is built for $kover, the guest kernel is $kver"
 
 share=$(mktemp -d "${TMPDIR:-/tmp}/extfuse-vm.XXXXXX")
 chmod 0755 "$share"
@@ -75,13 +87,22 @@ for a in sh sed grep ln mount umount insmod mkdir chroot poweroff cat echo \
 	sleep ls sync; do
 	ln -s busybox "$ird/bin/$a"
 done
+# fscache is part of netfs from 6.12 on; busybox insmod takes only
+# uncompressed modules (6.12's are xz).
 mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p fuse overlay"
 for m in $mods; do
-	f=$(modinfo -k "$kver" -n "$m" 2>/dev/null) || { echo "Bail out! module $m not found for $kver"; exit 1; }
+	f=$(modinfo -b "${kroot:-/}" -k "$kver" -n "$m" 2>/dev/null) || {
+		[ "$m" = fscache ] && continue
+		echo "Bail out! module $m not found for $kver"
+		exit 1
+	}
 	case $f in
+	*.ko.xz) xz -dc "$f" > "$ird/lib/modules/$m.ko" ;;
+	*.ko.zst) zstd -qdc "$f" > "$ird/lib/modules/$m.ko" ;;
+	*.ko.gz) gzip -dc "$f" > "$ird/lib/modules/$m.ko" ;;
 	/*) cp "$f" "$ird/lib/modules/$m.ko" ;;
 	*) ;; # built in
-	esac
+	esac || { echo "Bail out! cannot copy $f"; exit 1; }
 done
 echo "$mods" > "$ird/lib/modules/order"
 cp "$here/guest-init" "$ird/init"
@@ -110,7 +131,7 @@ chmod 0755 "$share/run"
 console=$share/console.log
 timeout -k 10 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
 	-m "$VM_MEM" -smp 2 -nographic -no-reboot \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$share/initramfs.gz" \
+	-kernel "$kroot/boot/vmlinuz-$kver" -initrd "$share/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$share,mount_tag=out,security_model=none,multidevs=remap" \
