@@ -7,7 +7,8 @@ vm_vmtool_SOURCES = vm/vmtool.c
 vm_vmtool_CPPFLAGS = $(AM_CPPFLAGS) -D_GNU_SOURCE
 vm_vmtool_LDADD = $(top_builddir)/client/libextfuse.la $(LIBBPF_LIBS)
 
-VM_TESTS = vm/bpf.test vm/module.test vm/fs.test vm/lifetime.test vm/faults.test
+VM_TESTS = vm/bpf.test vm/module.test vm/fs.test vm/lifetime.test vm/faults.test \
+	vm/module-6.12.test
 TESTS += $(VM_TESTS)
 EXTRA_DIST += $(VM_TESTS) vm/run-vm.sh vm/guest-init vm/lib.sh vm/guest-bpf.sh \
 	vm/guest-module.sh vm/guest-fs.sh vm/guest-lifetime.sh \
