@@ -10,7 +10,7 @@ vm_vmtool_LDADD = $(top_builddir)/client/libextfuse.la $(LIBBPF_LIBS)
 VM_TESTS = vm/bpf.test vm/module.test vm/fs.test vm/lifetime.test vm/faults.test \
 	vm/module-6.12.test
 TESTS += $(VM_TESTS)
-EXTRA_DIST += $(VM_TESTS) vm/run-vm.sh vm/guest-init vm/lib.sh vm/guest-bpf.sh \
+EXTRA_DIST += $(VM_TESTS) vm/README vm/run-vm.sh vm/guest-init vm/lib.sh vm/guest-bpf.sh \
 	vm/guest-module.sh vm/guest-fs.sh vm/guest-lifetime.sh \
 	vm/guest-faults.sh vm/guest-bench.sh vm/bench-stat.sh
 
