@@ -87,9 +87,10 @@ for a in sh sed grep ln mount umount insmod mkdir chroot poweroff cat echo \
 	sleep ls sync; do
 	ln -s busybox "$ird/bin/$a"
 done
-# fscache is part of netfs from 6.12 on; busybox insmod takes only
-# uncompressed modules (6.12's are xz).
-mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p fuse overlay"
+# In dependency order for both kernels: 6.12's 9pnet needs netfs, whose
+# fscache is part of it there.  busybox insmod takes only uncompressed
+# modules (6.12's are xz); modules built in (6.12's fuse) are skipped.
+mods="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p fuse overlay"
 for m in $mods; do
 	f=$(modinfo -b "${kroot:-/}" -k "$kver" -n "$m" 2>/dev/null) || {
 		[ "$m" = fscache ] && continue
