@@ -36,6 +36,12 @@ case $hver in
 *) die "cannot read the kernel version of $kdir" ;;
 esac
 vp=${hver%.*}
+# The series compat.h accepts (and dkms.conf's BUILD_EXCLUSIVE_KERNEL):
+# refuse others before asking for a source that would not help.
+case $vp in
+6.1 | 6.12) ;;
+*) die "Linux $hver is not supported: extfuse.ko builds only for Linux 6.1 and 6.12 (Debian 12 and 13 kernels), whose FUSE internals it was checked against" ;;
+esac
 
 if [ -z "$ksrc" ]; then
 	for c in "/usr/src/linux-source-$vp.tar.xz" "/usr/src/linux-source-$vp"; do
