@@ -14,8 +14,9 @@ cluster_coherence_CFLAGS = $(AM_CFLAGS) $(GFAPI_CFLAGS)
 cluster_coherence_LDADD = $(top_builddir)/client/libextfuse.la $(GFAPI_LIBS)
 
 TESTS += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
-	cluster/compose.sh
+	cluster/vm-gluster-6.12.test cluster/compose.sh
 EXTRA_DIST += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.test \
+	cluster/vm-gluster-6.12.test \
 	cluster/guest-gluster.sh cluster/compose.sh cluster/lib.sh \
 	cluster/coherence.sh
 TESTS += cluster/self-repair.sh
