@@ -7,7 +7,8 @@
 #    directory and hook directories) and pkg-config look, and that the
 #    packaged extfusectl, library and headers work from there;
 #  - builds the module from extfuse-dkms's source with DKMS, in a private
-#    DKMS tree, for the newest installed 6.1 kernel with headers;
+#    DKMS tree, for every installed 6.1 and 6.12 kernel with headers, and
+#    checks that DKMS skips other kernels;
 #  - runs lintian and fails on errors;
 #  - installs and purges the non-DKMS packages with dpkg on this machine
 #    while a private glusterd runs: glusterd keeps working, runs the
@@ -174,29 +175,41 @@ done
 kt=$root/usr/src/extfuse-$ver
 grep -qx "PACKAGE_VERSION=\"$ver\"" "$kt/dkms.conf" && ! grep -q @ "$kt/dkms.conf"
 ok $? "dkms.conf of extfuse $ver in /usr/src/extfuse-$ver"
-kver=$(cd /lib/modules 2>/dev/null && ls -d 6.1.* 2>/dev/null | sort -V | tail -n 1)
-if [ -n "$kver" ] && [ -d "/lib/modules/$kver/build" ] &&
-	ls /usr/src/linux-source-6.1.tar.xz >/dev/null 2>&1; then
-	dk="--dkmstree $tmp/dkms --sourcetree $root/usr/src --installtree $tmp/mods"
-	# No signing: DKMS would create a signing key in /var/lib/dkms.
-	export sign_file=/nonexistent
-	mkdir -p "$tmp/dkms" "$tmp/mods"
-	# shellcheck disable=SC2086
-	dkms add -m extfuse -v "$ver" $dk >"$tmp/dkms.log" 2>&1 &&
+# Every installed kernel of a supported series with its headers; each
+# series needs its linux-source package (scripts/setup-deps installs both).
+dk="--dkmstree $tmp/dkms --sourcetree $root/usr/src --installtree $tmp/mods"
+# No signing: DKMS would create a signing key in /var/lib/dkms.
+export sign_file=/nonexistent
+mkdir -p "$tmp/dkms" "$tmp/mods"
+# shellcheck disable=SC2086
+dkms add -m extfuse -v "$ver" $dk >"$tmp/dkms.log" 2>&1
+ok $? "dkms add extfuse/$ver from the package" ||
+	tail -n 20 "$tmp/dkms.log" | sed 's/^/#   /'
+for series in 6.1 6.12; do
+	kvers=$(cd /lib/modules 2>/dev/null && ls -d "$series".* 2>/dev/null |
+		while read -r v; do [ -d "$v/build" ] && echo "$v"; done)
+	if [ -z "$kvers" ] || [ ! -f "/usr/src/linux-source-$series.tar.xz" ]; then
+		skip "DKMS build for $series: no $series kernel headers or no linux-source-$series"
+		continue
+	fi
+	for kver in $kvers; do
+		# shellcheck disable=SC2086
 		dkms build -m extfuse -v "$ver" -k "$kver" $dk >>"$tmp/dkms.log" 2>&1
-	ok $? "DKMS builds the module for $kver from the package" ||
-		tail -n 20 "$tmp/dkms.log" | sed 's/^/#   /'
-	ko=$(find "$tmp/dkms/extfuse/$ver/$kver" -name extfuse.ko 2>/dev/null)
-	is "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" "$kver" \
-		"the module is built for $kver"
-	# A kernel outside Debian 12's series is skipped (exit 77), which
-	# lets the package install anyway.
+		ok $? "DKMS builds the module for $kver from the package" ||
+			tail -n 20 "$tmp/dkms.log" | sed 's/^/#   /'
+		# DKMS compresses it as the kernel's own modules (6.12: xz).
+		ko=$(find "$tmp/dkms/extfuse/$ver/$kver" -name 'extfuse.ko*' 2>/dev/null)
+		is "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" "$kver" \
+			"the module is built for $kver"
+	done
+done
+# A kernel outside the supported series is skipped (exit 77), which lets
+# the package install anyway; so is one whose version only starts alike.
+for kver in 6.99.0-test 6.10.0-test 6.121.0-test 5.1.0-test; do
 	# shellcheck disable=SC2086
-	dkms build -m extfuse -v "$ver" -k 6.99.0-test $dk >>"$tmp/dkms.log" 2>&1
-	is "$?" 77 "DKMS skips a kernel other than 6.1"
-else
-	skip "DKMS build: no 6.1 kernel headers or linux-source-6.1"
-fi
+	dkms build -m extfuse -v "$ver" -k "$kver" $dk >>"$tmp/dkms.log" 2>&1
+	is "$?" 77 "DKMS skips kernel $kver (not 6.1 or 6.12)"
+done
 
 # ---- lintian ----
 lintian --fail-on error "$tmp/extfuse-gluster_${ver}_"*.changes \
