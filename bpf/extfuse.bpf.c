@@ -836,6 +836,16 @@ int extfuse_handle(struct extfuse_req *ctx)
 
 	if (cfg->magic != EXTFUSE_MAGIC || !(cfg->flags & EXTFUSE_CFG_ENABLED))
 		return 0;
+	/*
+	 * The maps answer for the connection they are bound to, whose
+	 * daemon's nodeids they hold, and for no other.  FORGETs and
+	 * modifying requests ran above regardless: the module lets only one
+	 * live connection use these maps, and its counts must balance.
+	 */
+	if (ctx->conn_id != cfg->conn_id) {
+		STAT_INC(stats_of(EXTFUSE_SOP_OTHER), errors);
+		return 0;
+	}
 	switch (ctx->opcode) {
 	case FUSE_LOOKUP:
 		/* Two stages, so that the name key and the attribute

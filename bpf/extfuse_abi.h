@@ -19,7 +19,7 @@
 #include <linux/fuse.h>
 
 #define EXTFUSE_MAGIC 0x45584655u /* "EXFU" */
-#define EXTFUSE_ABI_VERSION 1
+#define EXTFUSE_ABI_VERSION 2
 
 #define EXTFUSE_NAME_MAX 255 /* longer names always go to the daemon */
 #define EXTFUSE_NAME_BUF (EXTFUSE_NAME_MAX + 1)
@@ -71,6 +71,10 @@ enum extfuse_verdict {
  * reply in out (entry for LOOKUP, attr for GETATTR, dirbuf for READDIR*)
  * with out_size bytes valid; nlookup for FORGET (what is left to send to
  * the daemon, 0 = nothing); abi_version for EXTFUSE_OP_PROBE.
+ *
+ * conn_id: the kernel module sets it to the connection the request came
+ * from.  LOOKUP, GETATTR and READDIR* are answered only when it equals
+ * extfuse_config.conn_id, the connection the maps are bound to.
  */
 struct extfuse_req {
 	__u32 magic; /* EXTFUSE_MAGIC */
@@ -95,6 +99,8 @@ struct extfuse_req {
 	__u32 namelen;
 	__u32 namelen2;
 	__u32 out_size; /* out: valid bytes in out */
+	__u32 conn_id; /* FUSE connection of the request (0: not from the kernel) */
+	__u32 pad;
 	char name[EXTFUSE_NAME_BUF];
 	char name2[EXTFUSE_NAME_BUF];
 	union {
@@ -313,7 +319,16 @@ struct extfuse_config {
 	__u64 entry_timeout_ns; /* entry_valid given to the kernel (capped by expiry) */
 	__u64 attr_timeout_ns; /* attr_valid given to the kernel (capped by expiry) */
 	__u64 epoch; /* bumped when the versions map is full */
+	__u32 conn_id; /* the connection the maps serve; 0: none yet */
+	__u32 pad;
 };
+
+/*
+ * Binding: at attach the kernel module writes the connection id into
+ * conn_id, and refuses (EBUSY) a program whose config or served-count map
+ * is already used by another live connection.  The daemon side writes the
+ * same id (its maps are named after the connection) and never another.
+ */
 
 /* ---- Control device /dev/extfuse ------------------------------------ */
 
@@ -360,6 +375,8 @@ struct extfuse_conn_info {
 #define EXTFUSE_IOC_QUERY _IOWR(EXTFUSE_IOC_TYPE, 3, struct extfuse_conn_info)
 /* Wait until every extension run that started before the call has ended. */
 #define EXTFUSE_IOC_SYNC _IO(EXTFUSE_IOC_TYPE, 4)
+/* The connection of conn_fd (out: conn_id); prog_fd and flags are unused. */
+#define EXTFUSE_IOC_CONN_OF _IOWR(EXTFUSE_IOC_TYPE, 5, struct extfuse_attach)
 
 /* ---- Layout checks -------------------------------------------------- */
 
@@ -374,7 +391,7 @@ struct extfuse_conn_info {
 EXTFUSE_ASSERT_SIZE(struct fuse_attr, 88);
 EXTFUSE_ASSERT_SIZE(struct fuse_entry_out, 128);
 EXTFUSE_ASSERT_SIZE(struct fuse_attr_out, 104);
-EXTFUSE_ASSERT_SIZE(struct extfuse_req, 4776);
+EXTFUSE_ASSERT_SIZE(struct extfuse_req, 4784);
 EXTFUSE_ASSERT_SIZE(struct extfuse_entry_key, 264);
 EXTFUSE_ASSERT_SIZE(struct extfuse_entry_val, 48);
 EXTFUSE_ASSERT_SIZE(struct extfuse_attr_val, 120);
@@ -383,7 +400,7 @@ EXTFUSE_ASSERT_SIZE(struct extfuse_dir_val, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_key, 24);
 EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_val, 4120);
 EXTFUSE_ASSERT_SIZE(struct extfuse_stats, 64);
-EXTFUSE_ASSERT_SIZE(struct extfuse_config, 32);
+EXTFUSE_ASSERT_SIZE(struct extfuse_config, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_attach, 24);
 EXTFUSE_ASSERT_SIZE(struct extfuse_conn_info, 72);
 

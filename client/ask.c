@@ -31,6 +31,7 @@ static int give_back_lookup(struct extfuse *ef, int prog_fd, __u64 nodeid)
 
 int extfuse_ask(struct extfuse *ef, struct extfuse_req *req)
 {
+	struct extfuse_config cfg;
 	int prog_fd, err;
 
 	if (!ef || !req)
@@ -43,6 +44,11 @@ int extfuse_ask(struct extfuse *ef, struct extfuse_req *req)
 	if (prog_fd < 0)
 		return prog_fd;
 	req->now_ns = extfuse_now_ns();
+	/* Asked as the connection the maps serve. */
+	err = ef_read_config(ef, &cfg);
+	if (err)
+		return err;
+	req->conn_id = cfg.conn_id;
 	err = ef_run(ef, prog_fd, req);
 	if (err)
 		return err;

@@ -34,6 +34,27 @@ static int check_fuse_mount(int fd, const char *path)
 	return 0;
 }
 
+/*
+ * The path names a mount, which may not be the mount of CONN (another file
+ * system mounted over it, a mistyped name): the maps of CONN must never
+ * answer for another connection.
+ */
+static int check_conn_of(int fd, const char *path, const char *conn)
+{
+	__u32 id;
+	char want[16];
+	int err = extfuse_conn_of(fd, &id);
+
+	if (err)
+		return lib_code(err);
+	snprintf(want, sizeof(want), "%u", id);
+	if (strcmp(want, conn))
+		return fail(EXIT_FAILED,
+			    "%s is not the mount of connection %s: it is FUSE connection %u (refused)",
+			    path, conn, id);
+	return 0;
+}
+
 int cmd_attach(struct ctl *ctl, int argc, char **argv)
 {
 	struct extfuse *ef;
@@ -53,6 +74,8 @@ int cmd_attach(struct ctl *ctl, int argc, char **argv)
 		return code;
 	}
 	code = check_fuse_mount(fd, argv[1]);
+	if (!code)
+		code = check_conn_of(fd, argv[1], extfuse_conn_id(ef));
 	if (!code) {
 		err = extfuse_attach(ef, fd, &id);
 		code = err ? lib_code(err) : EXIT_OK;

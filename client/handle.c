@@ -251,6 +251,7 @@ static int write_config(struct extfuse *ef, const struct extfuse_opts *o)
 		.entry_timeout_ns = o->entry_timeout_ns,
 		.attr_timeout_ns = o->attr_timeout_ns,
 		.epoch = 1,
+		.conn_id = ef_bound_conn(ef, 0),
 	};
 	__u32 zero = 0;
 	int err;

@@ -91,6 +91,7 @@ void ef_hook_libbpf(void);
 
 /* handle.c */
 int ef_check_conn_id(const char *conn_id);
+__u32 ef_bound_conn(const struct extfuse *ef, __u32 current);
 int ef_inval_prog(struct extfuse *ef);
 int ef_run(struct extfuse *ef, int prog_fd, struct extfuse_req *req);
 void ef_req_init(struct extfuse_req *req, __u32 opcode, __u64 nodeid);

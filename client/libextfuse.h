@@ -238,8 +238,14 @@ int extfuse_ask(struct extfuse *ef, struct extfuse_req *req);
  * message when the module is not loaded.
  */
 bool extfuse_module_loaded(void);
-/* conn_fd: the daemon's /dev/fuse fd, or any fd on the mount. */
+/*
+ * conn_fd: the daemon's /dev/fuse fd, or any fd on the mount.  Refused
+ * (-EXDEV) unless it belongs to the connection the handle is named after;
+ * -EBUSY when the maps are bound to another live connection.
+ */
 int extfuse_attach(struct extfuse *ef, int conn_fd, __u32 *conn_id);
+/* The connection id of conn_fd (-ENOTCONN before it is mounted). */
+int extfuse_conn_of(int conn_fd, __u32 *conn_id);
 int extfuse_detach(int conn_fd);
 /* index 0, 1, ...; -ENOENT past the last attached connection. */
 int extfuse_query(__u32 index, struct extfuse_conn_info *info);

@@ -102,6 +102,26 @@ static void unlock_epoch(struct extfuse *ef)
 	pthread_mutex_unlock(&ef->lock);
 }
 
+/*
+ * The connection the maps are bound to: the one they are named after (the
+ * kernel module writes the same id at attach), or, for maps not named
+ * after a connection, whatever the configuration says.  No write of the
+ * configuration may change it.
+ */
+__u32 ef_bound_conn(const struct extfuse *ef, __u32 current)
+{
+	unsigned long v;
+	char *end;
+
+	if (ef->conn_id[0] < '1' || ef->conn_id[0] > '9')
+		return current;
+	errno = 0;
+	v = strtoul(ef->conn_id, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return current;
+	return (__u32)v;
+}
+
 /* Write cfg as the configuration; the epoch lock is held. */
 static int store_config(struct extfuse *ef, const struct extfuse_config *cfg)
 {
@@ -133,6 +153,7 @@ int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next)
 	if (!err) {
 		cfg = next ? *next : cur;
 		cfg.magic = EXTFUSE_MAGIC;
+		cfg.conn_id = ef_bound_conn(ef, cur.conn_id);
 		cfg.epoch = cur.epoch + EF_EPOCH_STEP;
 		err = store_config(ef, &cfg);
 	}
@@ -157,10 +178,12 @@ int ef_repair_config(struct extfuse *ef, const struct extfuse_config *want,
 	if (err)
 		return err;
 	err = ef_read_config(ef, &cur);
-	if (err || ef_config_ok(&cur))
+	if (err || (ef_config_ok(&cur) &&
+		    cur.conn_id == ef_bound_conn(ef, cur.conn_id)))
 		goto out;
 	cfg = *want;
 	cfg.magic = EXTFUSE_MAGIC;
+	cfg.conn_id = ef_bound_conn(ef, 0);
 	cfg.epoch = __atomic_load_n(&ef->epoch_hi, __ATOMIC_RELAXED) +
 		    2 * EF_EPOCH_STEP;
 	if (cfg.epoch == cur.epoch)

@@ -2,6 +2,7 @@
 /* The kernel module's control device, /dev/extfuse. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -57,9 +58,33 @@ static void attach_init(struct extfuse_attach *a, int conn_fd, int prog_fd)
 	a->prog_fd = prog_fd;
 }
 
+int extfuse_conn_of(int conn_fd, __u32 *conn_id)
+{
+	struct extfuse_attach a;
+	int err;
+
+	if (conn_fd < 0 || !conn_id)
+		return ef_err(-EINVAL, "extfuse_conn_of: %s",
+			      conn_id ? "bad connection fd" : "conn_id is NULL");
+	attach_init(&a, conn_fd, -1);
+	err = dev_ioctl(EXTFUSE_IOC_CONN_OF, &a, "connection lookup");
+	if (err)
+		return err;
+	*conn_id = a.conn_id;
+	return 0;
+}
+
+/*
+ * The maps of a handle are named after the connection they serve, and the
+ * extension answers only for the connection the module bound them to: a
+ * file of another connection (a mount stacked over the expected one, a
+ * mistyped CONN) is refused before anything is attached.
+ */
 int extfuse_attach(struct extfuse *ef, int conn_fd, __u32 *conn_id)
 {
 	struct extfuse_attach a;
+	char id[16];
+	__u32 conn;
 	int err;
 
 	if (!ef || conn_fd < 0)
@@ -68,6 +93,14 @@ int extfuse_attach(struct extfuse *ef, int conn_fd, __u32 *conn_id)
 	if (ef->prog_fd < 0)
 		return ef_err(-ENOENT, "%s: no extension program to attach",
 			      ef->conn_id);
+	err = extfuse_conn_of(conn_fd, &conn);
+	if (err)
+		return err;
+	snprintf(id, sizeof(id), "%u", conn);
+	if (strcmp(id, ef->conn_id))
+		return ef_err(-EXDEV,
+			      "attach refused: the maps are those of connection %s, the file belongs to FUSE connection %u",
+			      ef->conn_id, conn);
 	attach_init(&a, conn_fd, ef->prog_fd);
 	err = dev_ioctl(EXTFUSE_IOC_ATTACH, &a, "attach");
 	if (err)

@@ -164,13 +164,34 @@ static struct fuse_conn *extfuse_conn_get_fd(int fd, u32 *conn_id)
 	return fc;
 }
 
-static int extfuse_check_attach(const struct extfuse_attach *req)
+static int extfuse_check_header(const struct extfuse_attach *req)
 {
 	if (req->magic != EXTFUSE_MAGIC ||
 	    req->abi_version != EXTFUSE_ABI_VERSION ||
 	    req->size != sizeof(*req))
 		return -EPROTO;
-	return req->flags & ~EXTFUSE_ATTACH_ANY_OWNER ? -EINVAL : 0;
+	return 0;
+}
+
+static int extfuse_check_attach(const struct extfuse_attach *req)
+{
+	return extfuse_check_header(req) ?:
+	       (req->flags & ~EXTFUSE_ATTACH_ANY_OWNER ? -EINVAL : 0);
+}
+
+/* Which connection conn_fd belongs to: what an attach through it binds. */
+int extfuse_conn_of(const struct extfuse_attach *req, u32 *conn_id)
+{
+	struct fuse_conn *fc;
+	int err = extfuse_check_header(req);
+
+	if (err)
+		return err;
+	fc = extfuse_conn_get_fd(req->conn_fd, conn_id);
+	if (IS_ERR(fc))
+		return PTR_ERR(fc);
+	fuse_conn_put(fc);
+	return 0;
 }
 
 /*
@@ -187,8 +208,9 @@ static int extfuse_check_owner(struct fuse_conn *fc, u32 flags)
 	return 0;
 }
 
-/* The served-count map of prog: the one its FORGET rewrite takes from. */
-static struct bpf_map *extfuse_served_map(struct bpf_prog *prog)
+/* The map called name among prog's maps, or NULL. */
+static struct bpf_map *extfuse_prog_map(struct bpf_prog *prog,
+					const char *name)
 {
 	struct bpf_prog_aux *aux = prog->aux;
 	struct bpf_map *map = NULL;
@@ -196,13 +218,69 @@ static struct bpf_map *extfuse_served_map(struct bpf_prog *prog)
 
 	mutex_lock(&aux->used_maps_mutex);
 	for (i = 0; i < aux->used_map_cnt; i++) {
-		if (!strcmp(aux->used_maps[i]->name, EXTFUSE_MAP_SERVED)) {
+		if (!strcmp(aux->used_maps[i]->name, name)) {
 			map = aux->used_maps[i];
 			break;
 		}
 	}
 	mutex_unlock(&aux->used_maps_mutex);
 	return map;
+}
+
+/* The served-count map of prog: the one its FORGET rewrite takes from. */
+static struct bpf_map *extfuse_served_map(struct bpf_prog *prog)
+{
+	return extfuse_prog_map(prog, EXTFUSE_MAP_SERVED);
+}
+
+/* Does prog use map (when map is not NULL)? */
+static bool extfuse_prog_uses(struct bpf_prog *prog, struct bpf_map *map,
+			      const char *name)
+{
+	return map && extfuse_prog_map(prog, name) == map;
+}
+
+/*
+ * Bind prog's maps to the connection fc: no other live connection may use
+ * its configuration or its served counts (-EBUSY: their nodeids and counts
+ * are that connection's), and the configuration records conn_id, which the
+ * extension compares with every request's (written only when write is
+ * set, once the attach cannot fail).  Caller holds extfuse_lock.
+ */
+static int extfuse_bind(struct fuse_conn *fc, u32 conn_id,
+			struct bpf_prog *prog, bool write)
+{
+	struct bpf_map *cfg = extfuse_prog_map(prog, EXTFUSE_MAP_CONFIG);
+	struct bpf_map *served = extfuse_served_map(prog);
+	struct extfuse_config *val;
+	struct extfuse_att *att;
+	u32 zero = 0;
+
+	list_for_each_entry(att, &extfuse_atts, node) {
+		struct bpf_prog *p = rcu_dereference_protected(
+			att->prog, lockdep_is_held(&extfuse_lock));
+
+		if (att->fc == fc || !READ_ONCE(att->fc->connected) || !p)
+			continue;
+		if (extfuse_prog_uses(p, cfg, EXTFUSE_MAP_CONFIG) ||
+		    extfuse_prog_uses(p, served, EXTFUSE_MAP_SERVED)) {
+			pr_warn("program %u: its maps are bound to connection %u: refused on connection %u\n",
+				prog->aux->id, att->conn_id, conn_id);
+			return -EBUSY;
+		}
+	}
+	if (!cfg)
+		return 0; /* no configuration: nothing is served by it */
+	if (cfg->map_type != BPF_MAP_TYPE_ARRAY ||
+	    cfg->value_size != sizeof(*val) || cfg->max_entries < 1)
+		return -EINVAL;
+	/* An array's values stay where they are for the map's life. */
+	val = cfg->ops->map_lookup_elem(cfg, &zero);
+	if (!val)
+		return -EINVAL;
+	if (write)
+		WRITE_ONCE(val->conn_id, conn_id);
+	return 0;
 }
 
 /* Ask the program which ABI it speaks; it must write the header back. */
@@ -302,7 +380,10 @@ static int extfuse_install(struct fuse_conn *fc, u32 conn_id,
 		return -ENOMEM;
 	mutex_lock(&extfuse_lock);
 	att = extfuse_att_find(fc);
-	if (att) {
+	err = extfuse_bind(fc, conn_id, prog, false);
+	if (err) {
+		att = NULL;
+	} else if (att) {
 		err = extfuse_replace(att, prog, &old);
 	} else {
 		/* The ioctl's open file pins the module meanwhile. */
@@ -310,6 +391,8 @@ static int extfuse_install(struct fuse_conn *fc, u32 conn_id,
 		rcu_assign_pointer(fresh->prog, prog);
 		list_add_tail_rcu(&fresh->node, &extfuse_atts);
 	}
+	if (!err)
+		extfuse_bind(fc, conn_id, prog, true);
 	mutex_unlock(&extfuse_lock);
 	if (err) {
 		free_percpu(fresh->stats);
@@ -372,9 +455,7 @@ int extfuse_detach(const struct extfuse_attach *req)
 	bool found = false;
 	u32 conn_id;
 
-	if (req->magic != EXTFUSE_MAGIC ||
-	    req->abi_version != EXTFUSE_ABI_VERSION ||
-	    req->size != sizeof(*req))
+	if (extfuse_check_header(req))
 		return -EPROTO;
 	fc = extfuse_conn_get_fd(req->conn_fd, &conn_id);
 	if (IS_ERR(fc))

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The control device, /dev/extfuse: attach, detach, query, sync. */
+/* The control device, /dev/extfuse: attach, detach, query, sync, conn_of. */
 #include "extfuse_internal.h"
 
 #include <linux/capability.h>
@@ -18,6 +18,23 @@ static long extfuse_ioc_attach(void __user *uarg)
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
 	err = extfuse_attach(&req, &conn_id);
+	if (err)
+		return err;
+	req.conn_id = conn_id;
+	if (copy_to_user(uarg, &req, sizeof(req)))
+		return -EFAULT;
+	return 0;
+}
+
+static long extfuse_ioc_conn_of(void __user *uarg)
+{
+	struct extfuse_attach req;
+	u32 conn_id = 0;
+	int err;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	err = extfuse_conn_of(&req, &conn_id);
 	if (err)
 		return err;
 	req.conn_id = conn_id;
@@ -77,6 +94,8 @@ static long extfuse_ioctl(struct file *file, unsigned int cmd,
 		return extfuse_ioc_detach(uarg);
 	case EXTFUSE_IOC_QUERY:
 		return extfuse_ioc_query(uarg);
+	case EXTFUSE_IOC_CONN_OF:
+		return extfuse_ioc_conn_of(uarg);
 	case EXTFUSE_IOC_SYNC:
 		synchronize_rcu_tasks_trace();
 		return 0;

@@ -52,6 +52,7 @@ bool extfuse_conn_any(void);
 struct extfuse_att *extfuse_att_find(struct fuse_conn *fc);
 int extfuse_attach(const struct extfuse_attach *req, u32 *conn_id);
 int extfuse_detach(const struct extfuse_attach *req);
+int extfuse_conn_of(const struct extfuse_attach *req, u32 *conn_id);
 int extfuse_query(struct extfuse_conn_info *info);
 void extfuse_reap_soon(void);
 void extfuse_reap(void);

@@ -17,6 +17,7 @@
 #include <linux/rcupdate_trace.h>
 #include <linux/filter.h>
 #include <linux/ktime.h>
+#include <linux/kdev_t.h>
 
 #define EXTFUSE_POOL_MIN 4
 
@@ -66,8 +67,10 @@ void extfuse_ctx_init(struct extfuse_req *ctx, struct fuse_conn *fc, u32 op)
 	extfuse_req_init(ctx, op, 0);
 	ctx->verdict = EXTFUSE_VERDICT_PASS;
 	ctx->now_ns = ktime_get_ns();
-	if (fc)
+	if (fc) {
+		ctx->conn_id = MINOR(fc->dev);
 		extfuse_ctx_creds(ctx, fc);
+	}
 }
 
 /*

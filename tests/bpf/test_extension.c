@@ -836,6 +836,51 @@ static void test_forget(void)
 	       "FORGET stats: 3 lookups kept in the kernel");
 }
 
+/* Maps bound to one connection answer no other's queries. */
+static void test_binding(void)
+{
+	struct extfuse_config cfg;
+	__u64 key = FILE_B, three = 3;
+	struct extfuse_stats e0 = stats(EXTFUSE_SOP_OTHER);
+	struct extfuse_req r;
+	__u32 zero = 0;
+	int cfd = map_fd(skel->maps.extfuse_config);
+
+	bpf_map_lookup_elem(cfd, &zero, &cfg);
+	cfg.conn_id = 41;
+	bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY);
+	req_init(&r, FUSE_GETATTR, FILE_B);
+	r.conn_id = 42;
+	run(&r);
+	tap_is(r.verdict, EXTFUSE_VERDICT_PASS,
+	       "GETATTR from connection 42, maps bound to 41: sent to daemon");
+	req_init(&r, FUSE_LOOKUP, DIR_A);
+	req_name(&r, "b");
+	r.conn_id = 42;
+	run(&r);
+	tap_is(r.verdict, EXTFUSE_VERDICT_PASS,
+	       "LOOKUP from another connection: sent to daemon");
+	tap_is(served(FILE_B), 0, "... and counted nothing");
+	tap_is(stats(EXTFUSE_SOP_OTHER).errors - e0.errors, 2,
+	       "both counted as errors");
+	req_init(&r, FUSE_GETATTR, FILE_B);
+	r.conn_id = 41;
+	run(&r);
+	tap_is(r.verdict, EXTFUSE_VERDICT_ANSWER,
+	       "GETATTR from the bound connection: answered");
+	/* The counts belong to the one live connection the module allows. */
+	bpf_map_update_elem(map_fd(skel->maps.extfuse_served), &key, &three,
+			    BPF_ANY);
+	req_init(&r, FUSE_FORGET, FILE_B);
+	r.conn_id = 42;
+	r.nlookup = 3;
+	run(&r);
+	tap_ok(r.verdict == EXTFUSE_VERDICT_PASS && r.nlookup == 0,
+	       "FORGET is rewritten whatever the binding says");
+	cfg.conn_id = 0;
+	bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY);
+}
+
 static void test_inval_ops(void)
 {
 	struct extfuse_req r;
@@ -973,6 +1018,7 @@ int main(void)
 	test_modify();
 	test_readdir();
 	test_forget();
+	test_binding();
 	test_inval_ops();
 	test_switches();
 	test_full_maps();
