@@ -43,6 +43,8 @@ static int dev_ioctl(unsigned long cmd, void *arg, const char *what)
 	close(fd);
 	if (err == -ENOENT && cmd == EXTFUSE_IOC_QUERY)
 		return ef_debug_err(err, "%s: no such connection", what);
+	if (err == -ENOTCONN && cmd == EXTFUSE_IOC_CONN_OF)
+		return ef_debug_err(err, "%s: not mounted (yet)", what);
 	if (err)
 		return ef_err(err, "%s failed: %s", what, strerror(-err));
 	return 0;

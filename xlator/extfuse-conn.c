@@ -7,7 +7,11 @@
  * when the mount goes.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -101,10 +105,53 @@ static int efx_mount_conn(const char *mnt, unsigned int *conn)
 	return ret;
 }
 
-/* The maps were flushed under a graph: let its sweeper unpin all. */
-static void efx_disown(xlator_t *old)
+/*
+ * The daemon's own /dev/fuse file descriptor and its connection id.  The
+ * mount point cannot name the connection: a FUSE file system mounted over
+ * it (by anyone who may write there) would be found instead.  The FUSE
+ * bridge holds the only /dev/fuse file of this process; ask the module
+ * which connection each one serves, and refuse if they are not all one.
+ * -ENOENT while nothing is mounted yet.  The fd stays the bridge's.
+ */
+static int efx_fuse_fd(__u32 *conn)
 {
-	efx_unpublish_pinned(old->private, NULL);
+	int fd, found = -ENOENT;
+	struct dirent *de;
+	struct stat sb;
+	__u32 id;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		fd = atoi(de->d_name);
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+		    fd == dirfd(d) || fstat(fd, &sb) || !S_ISCHR(sb.st_mode) ||
+		    major(sb.st_rdev) != 10 || minor(sb.st_rdev) != 229)
+			continue;
+		if (extfuse_conn_of(fd, &id))
+			continue; /* not mounted yet */
+		if (found >= 0 && id != *conn) {
+			found = -EMLINK;
+			break;
+		}
+		*conn = id;
+		found = fd;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The maps were flushed under a graph: let its sweeper unpin all.  Its
+ * names go through the extension, as every unpublish does: each bumps
+ * its parent's version, so that a publish of the old graph still under
+ * way is never served once its record is gone.
+ */
+static void efx_disown(xlator_t *old, struct extfuse *ef)
+{
+	efx_unpublish_pinned(old->private, ef);
 }
 
 static int efx_open_maps(xlator_t *this, unsigned int conn)
@@ -165,14 +212,13 @@ static int efx_open_maps(xlator_t *this, unsigned int conn)
 	__atomic_store_n(&efx_conn.owner, this, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&efx_conn.lock);
 	if (old && old != this && old->private)
-		efx_disown(old);
+		efx_disown(old, ef);
 	return 0;
 }
 
 static void efx_attach(xlator_t *this)
 {
 	struct efx_priv *priv = efx_priv(this);
-	const char *mnt = this->ctx->cmd_args.mount_point;
 	__u32 conn = 0;
 	int fd, ret;
 
@@ -191,14 +237,8 @@ static void efx_attach(xlator_t *this)
 		pthread_mutex_unlock(&efx_conn.lock);
 		return;
 	}
-	/* Opening the mount is served by the bridge: never from init. */
-	fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-	} else {
-		ret = extfuse_attach(efx_ef(priv), fd, &conn);
-		close(fd); /* an open fd would make umount fail */
-	}
+	fd = efx_fuse_fd(&conn);
+	ret = fd < 0 ? fd : extfuse_attach(efx_ef(priv), fd, &conn);
 	efx_conn.attached = ret == 0;
 	pthread_mutex_unlock(&efx_conn.lock);
 	if (ret == 0)
@@ -211,21 +251,26 @@ static void efx_attach(xlator_t *this)
 		       "reaches this client");
 }
 
-/* Detach the extension from the mount (the module must be loaded). */
-static void efx_detach(xlator_t *this)
+/* Detach the extension from the daemon's connection. */
+static void efx_detach(void)
 {
-	const char *mnt = this->ctx->cmd_args.mount_point;
-	int fd;
+	__u32 conn = 0;
+	int fd = efx_fuse_fd(&conn);
 
-	fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	extfuse_detach(fd);
-	close(fd);
+	if (fd >= 0)
+		extfuse_detach(fd);
 }
 
-/* Remove the pins of the connection (disabled, unmount, exit). */
-bool efx_conn_remove(xlator_t *this)
+/*
+ * Remove the pins of the connection (unmount, exit), or, with keep (the
+ * translator was turned off) while the extension is attached, only stop
+ * the answers and empty the caches: the module keeps rewriting FORGETs
+ * into this served-count map until the connection ends, and only a
+ * program counting in the same map may attach to it again.  Keeping the
+ * maps lets a later graph with the translator take them over and attach
+ * again, with the counts of the lookups still held.
+ */
+bool efx_conn_remove(xlator_t *this, bool keep)
 {
 	pthread_mutex_lock(&efx_conn.lock);
 	/* A newer graph's instance may have taken the maps over meanwhile. */
@@ -234,7 +279,18 @@ bool efx_conn_remove(xlator_t *this)
 		return false;
 	}
 	if (efx_conn.attached)
-		efx_detach(this);
+		efx_detach();
+	if (keep && efx_conn.attached && efx_conn.ef) {
+		efx_conn.attached = false;
+		extfuse_flush(efx_conn.ef);
+		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_REMOVED,
+		       "extension of connection %s detached; its maps stay "
+		       "until the mount goes (served lookups still counted)",
+		       efx_conn.conn_id);
+		__atomic_store_n(&efx_conn.owner, NULL, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&efx_conn.lock);
+		return true;
+	}
 	efx_conn.attached = false;
 	if (efx_conn.ef) {
 		/*
@@ -292,7 +348,7 @@ static void efx_retire(xlator_t *this)
 		       "referenced",
 		       kept);
 	/* Whether removed here or taken over, the handle is not ours. */
-	efx_conn_remove(this);
+	efx_conn_remove(this, true);
 	__atomic_store_n(&priv->ef, NULL, __ATOMIC_RELEASE);
 }
 
@@ -329,6 +385,26 @@ static void efx_check_config(xlator_t *this)
 }
 
 /*
+ * The connection to create the maps for.  With the module, the daemon's
+ * own (the one an attach will bind them to); without it nothing is
+ * attached, and the maps only serve extfusectl dump: the mount's entry in
+ * mountinfo names them.
+ */
+static int efx_find_conn(const char *mnt, unsigned int *conn)
+{
+	__u32 id = 0;
+	int fd;
+
+	if (!extfuse_module_loaded())
+		return efx_mount_conn(mnt, conn);
+	fd = efx_fuse_fd(&id);
+	if (fd < 0)
+		return fd;
+	*conn = id;
+	return 0;
+}
+
+/*
  * The worker of an instance: finds the mount's connection, then checks the
  * configuration and sweeps (and retires the instance once superseded)
  * every EFX_SWEEP_SECONDS.
@@ -346,7 +422,7 @@ void *efx_worker(void *arg)
 	pthread_mutex_lock(&priv->lock);
 	while (!priv->stop) {
 		pthread_mutex_unlock(&priv->lock);
-		if (!started && mnt && efx_mount_conn(mnt, &conn) == 0) {
+		if (!started && mnt && efx_find_conn(mnt, &conn) == 0) {
 			started = true;
 			if (efx_open_maps(this, conn) == 0)
 				efx_attach(this);

@@ -380,7 +380,7 @@ static void efx_fini(xlator_t *this)
 	pthread_mutex_unlock(&priv->lock);
 	if (priv->thread_started)
 		pthread_join(priv->thread, NULL);
-	efx_conn_remove(this);
+	efx_conn_remove(this, false);
 	/* Pins and node records go with the inode table. */
 	this->private = NULL;
 	pthread_mutex_destroy(&priv->lock);

@@ -13,6 +13,7 @@
  *   efx-dump has-dir CONN NODEID    exit 0 if NODEID has a listing
  *   efx-dump compare CONN MNT REL   attributes of REL equal stat(MNT/REL)
  *   efx-dump hits CONN              requests the kernel answered (all ops)
+ *   efx-dump version CONN NODEID    NODEID's version counter
  *
  * Exit status: 0 yes/ok, 1 no/mismatch, 2 usage or system error.
  */
@@ -164,7 +165,8 @@ static int usage(void)
 		"       efx-dump has-attr|has-dir|attr-left CONN NODEID\n"
 		"       efx-dump has-entry CONN PARENT NAME\n"
 		"       efx-dump compare CONN MNT REL\n"
-		"       efx-dump hits CONN\n");
+		"       efx-dump hits CONN\n"
+		"       efx-dump version CONN NODEID\n");
 	return 2;
 }
 
@@ -212,6 +214,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "has-entry") && argc == 5) {
 		n = strtoull(argv[3], NULL, 0);
 		ret = extfuse_read_entry(ef, n, argv[4], &ev) < 0 ? 1 : 0;
+	} else if (!strcmp(cmd, "version") && argc == 4) {
+		struct extfuse_stamp st;
+
+		n = strtoull(argv[3], NULL, 0);
+		ret = extfuse_stamp(ef, n, &st) < 0 ? 2 : 0;
+		if (!ret)
+			printf("%llu\n", (unsigned long long)st.version);
 	} else if (!strcmp(cmd, "hits"))
 		ret = hits();
 	else if (!strcmp(cmd, "compare") && argc == 5)

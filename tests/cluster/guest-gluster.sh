@@ -35,10 +35,31 @@ xlator_counters() {
 	[ -n "$dump" ] && cl_extfuse_section "$dump"
 }
 
+# Another FUSE file system mounted over A before the translator attaches
+# (anyone who may write to the volume's root could): it must not get A's
+# extension.  Requests reach A's client through a directory opened before.
+exec 7<"$A"
+mkfifo "$CL_B/top.ctl"
+"$top_builddir/tests/fs/extfuse-testfs" "$A" --ctl "$CL_B/top.ctl" \
+	--no-extfuse 2>"$CL_B/top.err" &
+TOPPID=$!
+cl_wait 20 sh -c "[ \"\$(mountpoint -d '$A' | cut -d: -f2)\" != '$CONN' ]"
+ok $? "a test file system is mounted over A"
+TOPCONN=$(mountpoint -d "$A" | cut -d: -f2)
+
 cl_set 1 volume set $VOL user.extfuse on >/dev/null
 ok $? "volume set $VOL user.extfuse on"
-cl_wait 60 sh -c "ls '$A' >/dev/null; grep -q 'extension attached to FUSE connection $CONN' '$LOGA'"
+cl_wait 60 sh -c "ls /proc/self/fd/7/ >/dev/null; grep -q 'extension attached to FUSE connection' '$LOGA'"
+grep -q "extension attached to FUSE connection $CONN\$" "$LOGA"
 ok $? "the client attached the extension to its own connection"
+attached() { "$top_builddir/tests/vm/vmtool" query | awk '{ print $2 }' | tr '\n' ' '; }
+is "$(attached)" "$CONN " "the connection mounted over it has no extension ($TOPCONN)"
+test ! -e "/sys/fs/bpf/extfuse/$TOPCONN"
+ok $? "and no maps"
+umount "$A"
+wait $TOPPID
+ok $? "the test file system exits cleanly"
+exec 7<&-
 
 mkdir "$A/d" || bail "mkdir"
 for i in $(seq 20); do echo "file $i" >"$A/d/f$i"; done
@@ -80,8 +101,41 @@ stat "$A/d/f3" >/dev/null 2>&1
 [ $? != 0 ]
 ok $? "a name renamed on B is gone from A at once"
 
-echo 2 >/proc/sys/vm/drop_caches
+# A graph switch: the new instance takes the maps over, the old one's
+# names go through the extension, bumping their parents' versions (a
+# publish of the old graph still under way is then never served).
+DIRID=$("$DUMP" resolve "$CONN" d)
+v0=$("$DUMP" version "$CONN" "$DIRID")
+cl_set 1 volume set $VOL performance.readdir-ahead on >/dev/null
+cl_wait 60 sh -c "ls '$A' >/dev/null; grep -q 'taking over the maps of connection $CONN' '$LOGA'"
+ok $? "graph switch: the new graph took the maps over"
+cl_wait 10 sh -c "[ \$('$DUMP' version '$CONN' '$DIRID') -gt '$v0' ]"
+ok $? "the old graph's names of d were unpublished with a version bump ($v0 -> $("$DUMP" version "$CONN" "$DIRID"))"
+
+# Off, then on again: the same maps and served counts, attached again.
+mod_flag() { "$top_builddir/tests/vm/vmtool" query | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+cl_set 1 volume set $VOL user.extfuse off >/dev/null
+cl_wait 60 sh -c "ls '$A' >/dev/null; grep -q 'extension of connection $CONN detached' '$LOGA'"
+ok $? "off: the extension is detached, the maps stay"
+is "$(mod_flag detached)" 1 "the module shows the connection detached"
+n0=$(grep -c "extension attached to FUSE connection $CONN\$" "$LOGA")
+cl_set 1 volume set $VOL user.extfuse on >/dev/null
+cl_wait 60 sh -c "ls '$A' >/dev/null; [ \$(grep -c 'extension attached to FUSE connection $CONN\$' '$LOGA') -gt $n0 ]"
+ok $? "on again: attached again"
+is "$(mod_flag detached)" 0 "the module answers for it again"
 sheet >/dev/null
+sleep 1.3
+sheet >/dev/null
+sleep 1.3
+h0=$("$DUMP" hits "$CONN")
+sheet >/dev/null
+h1=$("$DUMP" hits "$CONN")
+ok $(( h1 - h0 >= 17 ? 0 : 1 )) "stats answered in the kernel again ($((h1 - h0)) hits)"
+grep -q 'cannot attach the extension' "$LOGA"
+ok $(( ! $? )) "no failed attach in the log"
+
+echo 2 >/proc/sys/vm/drop_caches
+sheet >/dev/null 2>&1
 umount "$A"
 cl_wait 30 sh -c "! kill -0 $(cat "$CL_B/mntA.pid") 2>/dev/null"
 ok $? "client A exited on unmount"

@@ -51,6 +51,46 @@ ok $(( ${answered:-0} >= 500 ? 0 : 1 )) "extfusectl stats shows the module's ans
 	python3 -c 'import json, sys; m = json.load(sys.stdin)["module"]; sys.exit(not (m and m["answered"] >= 500 and m["seen"] >= m["answered"]))'
 ok $? "extfusectl stats --json has the module's counters"
 
+# --- the maps of a serve a's connection and no other -----------------------
+fs_start b --no-extfuse || bail "test fs did not start"
+connb=$(( $(stat -c %d "$W/b.mnt") & 255 ))
+cfgmap=/sys/fs/bpf/extfuse/$conn/extfuse_config
+# The configuration's conn_id (bytes 32..35), read or written with bpftool.
+cfg_conn() {
+	bpftool -j map lookup pinned "$cfgmap" key hex 00 00 00 00 |
+		python3 -c 'import json, sys
+v = bytes(int(x, 16) for x in json.load(sys.stdin)["value"])
+print(int.from_bytes(v[32:36], "little"))'
+}
+set_cfg_conn() {
+	bpftool -j map lookup pinned "$cfgmap" key hex 00 00 00 00 |
+		python3 -c 'import json, sys
+v = [int(x, 16) for x in json.load(sys.stdin)["value"]]
+v[32:36] = list(int(sys.argv[1]).to_bytes(4, "little"))
+print(" ".join("%02x" % b for b in v))' "$1" > "$W/cfg" &&
+		bpftool map update pinned "$cfgmap" key hex 00 00 00 00 \
+			value hex $(cat "$W/cfg")
+}
+is "$(cfg_conn)" "$conn" "the module bound a's maps to a's connection"
+out=$("$top_builddir/client/extfusectl" attach "$conn" "$W/b.mnt" 2>&1)
+ok $(( $? != 0 ? 0 : 1 )) "extfusectl attach of a's maps to b's mount refused"
+echo "$out" | grep -q "is not the mount of connection $conn"
+ok $? "... with a clear error ($out)"
+is "$("$VMTOOL" attach-pinned "/sys/fs/bpf/extfuse/$conn/prog" "$W/b.mnt")" EBUSY \
+	"the module refuses a's maps on b's connection while a lives"
+is "$("$VMTOOL" query | wc -l)" 1 "b got no attachment"
+set_cfg_conn "$connb"
+ok $? "bpftool: a's maps bound to b's connection"
+g0=$(stat_get a getattr)
+"$VMTOOL" fstatloop "$M/f" 50 > /dev/null
+is "$(( $(stat_get a getattr) - g0 ))" 50 "maps bound to another connection: all 50 GETATTRs reach a's daemon"
+set_cfg_conn "$conn"
+g0=$(stat_get a getattr)
+"$VMTOOL" fstatloop "$M/f" 50 > /dev/null
+is "$(( $(stat_get a getattr) - g0 ))" 0 "bound to a again: answered in the kernel"
+fs_stop b
+ok $? "test fs b exits cleanly"
+
 is "$(ctl a detach)" "ok 0" "detach"
 is "$("$VMTOOL" query | wc -l)" 1 "after detach the attachment stays (its FORGET rewrite)"
 is "$(mod_get detached)" 1 "... marked detached"

@@ -7,6 +7,8 @@
  *   vmtool attach-bad CONN-PATH KIND  an attach that must fail; prints errno
  *        KIND: magic, flags, size, notfuse, socketfilter, notsleepable,
  *        noprobe, otherserved (a program counting in another served map)
+ *   vmtool attach-pinned PROG PATH    attach the pinned program PROG to
+ *        the connection of PATH with the raw ioctl; prints OK or the errno
  *   vmtool statfiles DIR N [force]    statx DIR/f0..f(N-1); ns per call
  *   vmtool fstatloop PATH N           statx(fd, AT_STATX_FORCE_SYNC) N times
  *   vmtool statloop PATH N            statx(PATH) N times; ns per call
@@ -84,6 +86,8 @@ static int tiny_prog(enum bpf_prog_type type, bool sleepable)
 	return bpf_prog_load(type, "vmtool_tiny", "GPL", insns, 2, &o);
 }
 
+static int attach_fd(int conn_fd, int prog_fd, __u32 flags);
+
 static int attach_bad(const char *path, const char *kind)
 {
 	struct extfuse_attach a = {
@@ -122,6 +126,18 @@ static int attach_bad(const char *path, const char *kind)
 		return perror(EXTFUSE_DEVICE), 1;
 	err = ioctl(dev, EXTFUSE_IOC_ATTACH, &a) ? errno : 0;
 	printf("%s\n", err ? strerrorname_np(err) : "OK");
+	return 0;
+}
+
+static int attach_pinned(const char *pin, const char *path)
+{
+	int conn = open(path, O_RDONLY | O_CLOEXEC), prog = bpf_obj_get(pin);
+	int err;
+
+	if (conn < 0 || prog < 0)
+		return perror("set-up"), 1;
+	err = attach_fd(conn, prog, 0);
+	printf("%s\n", err ? strerrorname_np(-err) : "OK");
 	return 0;
 }
 
@@ -484,6 +500,8 @@ int main(int argc, char **argv)
 		return query();
 	if (argc >= 2 && !strcmp(argv[1], "sync"))
 		return extfuse_sync() ? 1 : 0;
+	if (argc == 4 && !strcmp(argv[1], "attach-pinned"))
+		return attach_pinned(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "attach-bad"))
 		return attach_bad(argv[2], argv[3]);
 	if (argc >= 4 && !strcmp(argv[1], "statfiles"))
