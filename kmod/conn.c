@@ -17,6 +17,10 @@
  * sees modifying requests and FORGETs), a replacement program must count
  * in the same served-count map, and each attachment holds a reference on
  * this module, so that rmmod is refused while any exists.
+ *
+ * The maps of a program serve one connection: no two live attachments may
+ * share a configuration or served-count map, and the configuration records
+ * the connection id, which the extension compares with each request's.
  */
 #include "extfuse_internal.h"
 

@@ -67,6 +67,7 @@ struct node {
 	int opens;
 	bool pinned; /* published through libextfuse */
 	bool releasing; /* waiting for extfuse_release_node() */
+	uint64_t publishes; /* entries published naming it, ever */
 	bool freed;
 };
 
@@ -213,12 +214,18 @@ static int kid_add(struct node *dir, const char *name, struct node *n)
 	return 0;
 }
 
-/* Free a node that nothing can name any more: unlinked, forgotten, closed,
- * and released by the extension side. */
+/* Nothing names the node and nothing holds it: unlinked, forgotten, closed. */
+static bool node_unused(const struct node *n)
+{
+	return !n->freed && n->st.st_nlink <= (S_ISDIR(n->st.st_mode) ? 1 : 0) &&
+	       !n->nlookup && !n->opens;
+}
+
+/* Free a node that nothing can name any more: unused, and released by the
+ * extension side. */
 static void node_maybe_free(struct node *n)
 {
-	if (n->freed || n->st.st_nlink > (S_ISDIR(n->st.st_mode) ? 1 : 0) ||
-	    n->nlookup || n->opens)
+	if (!node_unused(n))
 		return;
 	if (n->pinned) {
 		n->releasing = true;
@@ -331,6 +338,7 @@ static void publish_entry(struct node *dir, const char *name, struct node *n)
 	}
 	/* Pin first: a published node stays until released. */
 	n->pinned = true;
+	n->publishes++;
 	if (extfuse_publish_entry(fs.ef, dir->id, name, n->id, 0, expiry(),
 				  &st) == 0)
 		publish_attr(n);
@@ -1040,22 +1048,36 @@ static const struct fuse_lowlevel_ops ops = {
 
 /* ---- lifetime: release pinned nodes nothing names any more -------------- */
 
+/*
+ * The lifetime protocol's step 4: a served count read after a grace
+ * period proves that the kernel holds nothing through us only if no entry
+ * named the node since before the grace period.  The read and the unpin
+ * happen later, under fs.lock again: a node published meanwhile (its
+ * publishes moved), or used again, is left for a later round.
+ */
 static void release_pending(void)
 {
-	uint64_t *ids = NULL, n = 0;
+	struct { uint64_t id, publishes; } *cand = NULL;
+	uint64_t n = 0;
 
 	pthread_mutex_lock(&fs.lock);
 	for (uint64_t i = 0; i < fs.nnodes; i++) {
-		if (fs.nodes[i] && fs.nodes[i]->releasing &&
-		    !fs.nodes[i]->freed) {
-			uint64_t *v = realloc(ids, (n + 1) * sizeof(*v));
+		struct node *nd = fs.nodes[i];
+		void *v;
 
-			if (!v)
-				break;
-			ids = v;
-			ids[n++] = i;
-			inval_node(fs.nodes[i]);
+		if (!nd || !nd->releasing || nd->freed)
+			continue;
+		if (!node_unused(nd)) {
+			nd->releasing = false; /* node_maybe_free() sets it again */
+			continue;
 		}
+		v = realloc(cand, (n + 1) * sizeof(*cand));
+		if (!v)
+			break;
+		cand = v;
+		cand[n].id = i;
+		cand[n++].publishes = nd->publishes;
+		inval_node(nd);
 	}
 	pthread_mutex_unlock(&fs.lock);
 	if (!n)
@@ -1064,9 +1086,10 @@ static void release_pending(void)
 	if (extfuse_sync() == 0) {
 		pthread_mutex_lock(&fs.lock);
 		for (uint64_t i = 0; i < n; i++) {
-			struct node *nd = fs.nodes[ids[i]];
+			struct node *nd = fs.nodes[cand[i].id];
 
-			if (nd->releasing && !nd->freed &&
+			if (nd->releasing && node_unused(nd) &&
+			    nd->publishes == cand[i].publishes &&
 			    extfuse_release_node(fs.ef, nd->id) == 0) {
 				nd->pinned = false;
 				nd->releasing = false;
@@ -1075,7 +1098,7 @@ static void release_pending(void)
 		}
 		pthread_mutex_unlock(&fs.lock);
 	}
-	free(ids);
+	free(cand);
 }
 
 static void *janitor(void *arg)
