@@ -1027,6 +1027,50 @@ static void test_config(struct extfuse *ef)
 	tap_is(extfuse_get_config(ef, NULL), -EINVAL, "get_config: NULL");
 }
 
+/*
+ * Maps named after a connection carry its id in the configuration: the
+ * id the module binds them to at attach.  No write of the daemon side
+ * changes it, and the self-repair restores it.
+ */
+static int getattr_from(struct extfuse *ef, __u64 node, __u32 conn)
+{
+	struct extfuse_req req;
+
+	req_init(&req, FUSE_GETATTR, node);
+	req.conn_id = conn;
+	return run(ef, &req) ? -1 : req.verdict;
+}
+
+static void test_bound_conn(void)
+{
+	struct extfuse *ef = create("7", 0, 0);
+	int cfd = map_fd(ef, EXTFUSE_MAP_CONFIG);
+	struct extfuse_config c, want = { .flags = EXTFUSE_CFG_ENABLED };
+	__u32 zero = 0;
+
+	extfuse_get_config(ef, &c);
+	tap_is(c.conn_id, 7, "maps of connection 7: the configuration says 7");
+	c.conn_id = 9;
+	tap_is(extfuse_set_config(ef, &c), 0, "set config naming connection 9");
+	extfuse_get_config(ef, &c);
+	tap_is(c.conn_id, 7, "... still bound to 7");
+	publish_dir_attr(ef, 70);
+	tap_is(getattr_from(ef, 70, 7), EXTFUSE_VERDICT_ANSWER,
+	       "a request of connection 7: answered");
+	tap_is(getattr_from(ef, 70, 8), EXTFUSE_VERDICT_PASS,
+	       "a request of connection 8: sent to the daemon");
+	c.conn_id = 9;
+	bpf_map_update_elem(cfd, &zero, &c, BPF_ANY);
+	tap_is(getattr_from(ef, 70, 7), EXTFUSE_VERDICT_PASS,
+	       "bound to another connection (bpf write): nothing served");
+	tap_is(extfuse_repair_config(ef, &want, NULL), 1,
+	       "repair: a configuration bound elsewhere is rewritten");
+	extfuse_get_config(ef, &c);
+	tap_is(c.conn_id, 7, "... bound to 7 again");
+	extfuse_close(ef);
+	tap_is(extfuse_remove("7", root), 0, "remove 7");
+}
+
 /* Bytes from a fixed seed: what a stray write might leave. */
 static void garbage(void *buf, size_t len, unsigned int seed)
 {
@@ -1694,6 +1738,7 @@ int main(void)
 	test_stats(ef);
 	test_config(ef);
 	test_repair_config(ef);
+	test_bound_conn();
 	test_flush(ef);
 	test_foreach(ef);
 	test_read(ef);
