@@ -99,7 +99,7 @@ struct extfuse_req {
 	__u32 namelen;
 	__u32 namelen2;
 	__u32 out_size; /* out: valid bytes in out */
-	__u32 conn_id; /* FUSE connection of the request (0: not from the kernel) */
+	__u32 conn_id; /* the request's connection; 0 outside the kernel */
 	__u32 pad;
 	char name[EXTFUSE_NAME_BUF];
 	char name2[EXTFUSE_NAME_BUF];

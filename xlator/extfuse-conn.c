@@ -41,6 +41,7 @@ static struct {
 	bool attached;
 	bool exiting; /* the process is in exit(): create nothing more */
 	bool warned_no_module; /* one warning per process, not per graph */
+	bool warned_conns; /* likewise: several /dev/fuse connections */
 } efx_conn = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Whether this instance publishes into the connection's maps. */
@@ -398,6 +399,12 @@ static int efx_find_conn(const char *mnt, unsigned int *conn)
 	if (!extfuse_module_loaded())
 		return efx_mount_conn(mnt, conn);
 	fd = efx_fuse_fd(&id);
+	if (fd == -EMLINK &&
+	    !__atomic_exchange_n(&efx_conn.warned_conns, true, __ATOMIC_RELAXED))
+		gf_msg(THIS->name, GF_LOG_WARNING, EMLINK,
+		       EXTFUSE_MSG_ATTACH_FAILED,
+		       "this process serves more than one FUSE connection: "
+		       "which is the mount's cannot be told, nothing attached");
 	if (fd < 0)
 		return fd;
 	*conn = id;
