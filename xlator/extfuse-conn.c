@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * performance/extfuse: the process-wide connection.  The worker thread of
- * each instance finds the FUSE connection of the mount, creates its maps
+ * each instance finds the daemon's own FUSE connection, creates its maps
  * or takes them over from an older graph, attaches the extension, and
  * retires an instance whose graph was superseded; the maps are removed
  * when the mount goes.

@@ -49,8 +49,10 @@ dump_counter() {
 
 # overwrite_config: random bytes over the whole configuration.
 overwrite_config() {
-	local bytes
-	bytes=$(head -c 32 /dev/urandom | od -An -v -tx1)
+	local bytes size
+	size=$(bpftool -j map show pinned "$PINS/extfuse_config" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["bytes_value"])')
+	bytes=$(head -c "$size" /dev/urandom | od -An -v -tx1)
 	bpftool map update pinned "$PINS/extfuse_config" key hex 00 00 00 00 \
 		value hex $bytes
 }
