@@ -6,6 +6,14 @@
  * bookkeeping must run even under memory pressure, and mempool_alloc() with
  * a sleeping gfp waits for a free element instead of failing.  Contexts are
  * held only for one run, never across a call into the daemon.
+ *
+ * Most of a context is READDIR's reply area, and clearing all of it for
+ * every request cost more than the run itself.  The cache's constructor
+ * zeroes each object once, when its slab is made; a request then clears
+ * only what it can use: the header, both names and the fixed-size replies,
+ * and the whole reply area only for READDIR(PLUS).  What lies beyond was
+ * written by earlier runs of an extension, never other kernel memory, and
+ * no reply of the other opcodes is taken from there.
  */
 #include "extfuse_internal.h"
 
@@ -61,10 +69,27 @@ static void extfuse_ctx_creds(struct extfuse_req *ctx, struct fuse_conn *fc)
 		ctx->flags |= EXTFUSE_REQ_CAP_SEARCH;
 }
 
+/* Bytes of a context that a request of op may read or answer in. */
+static size_t extfuse_ctx_used(u32 op)
+{
+	switch (op) {
+	case FUSE_READDIR:
+	case FUSE_READDIRPLUS:
+	case EXTFUSE_OP_PROBE: /* any program: the same as a user-space run */
+		return sizeof(struct extfuse_req);
+	}
+	return offsetof(struct extfuse_req, out) +
+	       max(sizeof(struct fuse_entry_out), sizeof(struct fuse_attr_out));
+}
+
 /* Header and caller of a context; the request's own fields are the caller's. */
 void extfuse_ctx_init(struct extfuse_req *ctx, struct fuse_conn *fc, u32 op)
 {
-	extfuse_req_init(ctx, op, 0);
+	memset(ctx, 0, extfuse_ctx_used(op));
+	ctx->magic = EXTFUSE_MAGIC;
+	ctx->abi_version = EXTFUSE_ABI_VERSION;
+	ctx->ctx_size = sizeof(*ctx);
+	ctx->opcode = op;
 	ctx->verdict = EXTFUSE_VERDICT_PASS;
 	ctx->now_ns = ktime_get_ns();
 	if (fc) {
@@ -83,11 +108,17 @@ void extfuse_prog_run(struct bpf_prog *prog, struct extfuse_req *ctx)
 	bpf_prog_run_pin_on_cpu(prog, ctx);
 }
 
+static void extfuse_ctx_ctor(void *obj)
+{
+	memset(obj, 0, sizeof(struct extfuse_req));
+}
+
 int extfuse_run_init(void)
 {
 	extfuse_ctx_cache = kmem_cache_create("extfuse_req",
 					      sizeof(struct extfuse_req), 0,
-					      SLAB_HWCACHE_ALIGN, NULL);
+					      SLAB_HWCACHE_ALIGN,
+					      extfuse_ctx_ctor);
 	if (!extfuse_ctx_cache)
 		return -ENOMEM;
 	extfuse_ctx_pool = mempool_create_slab_pool(EXTFUSE_POOL_MIN,
