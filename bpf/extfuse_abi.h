@@ -313,6 +313,13 @@ struct extfuse_stats {
 #define EXTFUSE_CFG_NEGATIVE (1u << 1) /* serve negative entries */
 #define EXTFUSE_CFG_DIRS (1u << 2) /* serve directory listings */
 
+/*
+ * A kernel timeout of the configuration meaning "until the value's
+ * expiry": safe only while every event that retires values also reaches
+ * the kernel's caches (see docs/design.md, "What the kernel keeps").
+ */
+#define EXTFUSE_TIMEOUT_EXPIRY (~0ULL)
+
 struct extfuse_config {
 	__u32 magic; /* EXTFUSE_MAGIC once initialised; else nothing is served */
 	__u32 flags; /* EXTFUSE_CFG_* */
@@ -378,6 +385,23 @@ struct extfuse_conn_info {
 /* The connection of conn_fd (out: conn_id); prog_fd and flags are unused. */
 #define EXTFUSE_IOC_CONN_OF _IOWR(EXTFUSE_IOC_TYPE, 5, struct extfuse_attach)
 
+/*
+ * The values behind the kernel's answers were retired wholesale (the epoch
+ * moved): after every extension run that started before the call has
+ * ended, the kernel's attributes and dentries of every mount of the
+ * attached connection conn_id are marked expired, so that what it was
+ * told with a long validity is asked again.  ENOENT: no such attachment.
+ */
+struct extfuse_expire {
+	__u32 magic; /* EXTFUSE_MAGIC */
+	__u16 abi_version; /* EXTFUSE_ABI_VERSION */
+	__u16 size; /* sizeof(struct extfuse_expire) */
+	__u32 conn_id;
+	__u32 flags; /* 0 */
+};
+
+#define EXTFUSE_IOC_EXPIRE _IOW(EXTFUSE_IOC_TYPE, 5, struct extfuse_expire)
+
 /* ---- Layout checks -------------------------------------------------- */
 
 #ifdef __cplusplus
@@ -403,5 +427,6 @@ EXTFUSE_ASSERT_SIZE(struct extfuse_stats, 64);
 EXTFUSE_ASSERT_SIZE(struct extfuse_config, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_attach, 24);
 EXTFUSE_ASSERT_SIZE(struct extfuse_conn_info, 72);
+EXTFUSE_ASSERT_SIZE(struct extfuse_expire, 16);
 
 #endif /* EXTFUSE_ABI_H */

@@ -11,7 +11,9 @@
 
 static void put_duration(__u64 ns)
 {
-	if (ns % 1000000000ull == 0)
+	if (ns == EXTFUSE_TIMEOUT_EXPIRY)
+		printf("expiry");
+	else if (ns % 1000000000ull == 0)
 		printf("%llus", (unsigned long long)(ns / 1000000000ull));
 	else if (ns % 1000000ull == 0)
 		printf("%llums", (unsigned long long)(ns / 1000000ull));
@@ -112,12 +114,18 @@ static int set_flag(struct extfuse_config *c, __u32 flag, const char *key,
 
 static int set_timeout(__u64 *field, const char *key, const char *val)
 {
-	int err = parse_duration(val, field);
+	int err;
+
+	if (!strcmp(val, "expiry")) {
+		*field = EXTFUSE_TIMEOUT_EXPIRY;
+		return 0;
+	}
+	err = parse_duration(val, field);
 
 	if (err == -ERANGE)
 		return usage_error("config: %s: '%s' is too large", key, val);
 	if (err)
-		return usage_error("config: %s: '%s' is not a duration (e.g. 1s, 250ms)",
+		return usage_error("config: %s: '%s' is not a duration (e.g. 1s, 250ms) or 'expiry'",
 				   key, val);
 	return 0;
 }

@@ -251,6 +251,14 @@ int extfuse_detach(int conn_fd);
 int extfuse_query(__u32 index, struct extfuse_conn_info *info);
 /* Wait for every extension run in progress to end (a grace period). */
 int extfuse_sync(void);
+/*
+ * Make the kernel ask again for everything it was told on the connection
+ * of ef (EXTFUSE_IOC_EXPIRE), after the runs in progress ended.  Every
+ * epoch move does this itself.  -ENOENT: the connection is not attached;
+ * -ENODEV: no module; -ENOTTY: a module without it (the kernel then keeps
+ * its answers for as long as their validity: give it short ones).
+ */
+int extfuse_expire_kernel(struct extfuse *ef);
 
 #ifdef __cplusplus
 }

@@ -158,6 +158,10 @@ int ef_move_epoch(struct extfuse *ef, const struct extfuse_config *next)
 		err = store_config(ef, &cfg);
 	}
 	unlock_epoch(ef);
+	/* The kernel keeps answers for as long as it was told: they must go
+	 * with the values behind them. */
+	if (!err)
+		extfuse_expire_kernel(ef);
 	return err;
 }
 
@@ -196,6 +200,8 @@ int ef_repair_config(struct extfuse *ef, const struct extfuse_config *want,
 	err = 1;
 out:
 	unlock_epoch(ef);
+	if (err == 1)
+		extfuse_expire_kernel(ef);
 	return err;
 }
 

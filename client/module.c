@@ -2,7 +2,9 @@
 /* The kernel module's control device, /dev/extfuse. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -41,7 +43,8 @@ static int dev_ioctl(unsigned long cmd, void *arg, const char *what)
 	if (ret < 0)
 		err = -errno;
 	close(fd);
-	if (err == -ENOENT && cmd == EXTFUSE_IOC_QUERY)
+	if (err == -ENOENT &&
+	    (cmd == EXTFUSE_IOC_QUERY || cmd == EXTFUSE_IOC_EXPIRE))
 		return ef_debug_err(err, "%s: no such connection", what);
 	if (err == -ENOTCONN && cmd == EXTFUSE_IOC_CONN_OF)
 		return ef_debug_err(err, "%s: not mounted (yet)", what);
@@ -142,4 +145,28 @@ int extfuse_query(__u32 index, struct extfuse_conn_info *info)
 int extfuse_sync(void)
 {
 	return dev_ioctl(EXTFUSE_IOC_SYNC, NULL, "sync");
+}
+
+int extfuse_expire_kernel(struct extfuse *ef)
+{
+	struct extfuse_expire x = {
+		.magic = EXTFUSE_MAGIC,
+		.abi_version = EXTFUSE_ABI_VERSION,
+		.size = sizeof(x),
+	};
+	unsigned long id;
+	char *end;
+
+	if (!ef)
+		return ef_err(-EINVAL, "extfuse_expire_kernel: handle is NULL");
+	errno = 0;
+	id = strtoul(ef->conn_id, &end, 10);
+	/* Connections named otherwise (tests) are no FUSE connection. */
+	if (errno || *end || end == ef->conn_id || id > UINT32_MAX)
+		return ef_debug_err(-ENOENT, "%s: not a FUSE connection id",
+				    ef->conn_id);
+	if (!extfuse_module_loaded())
+		return ef_debug_err(-ENODEV, EF_NO_MODULE);
+	x.conn_id = (__u32)id;
+	return dev_ioctl(EXTFUSE_IOC_EXPIRE, &x, "expire");
 }

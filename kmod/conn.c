@@ -471,13 +471,40 @@ int extfuse_detach(const struct extfuse_attach *req)
 		found = true;
 	}
 	mutex_unlock(&extfuse_lock);
-	fuse_conn_put(fc);
-	if (!found)
+	if (!found) {
+		fuse_conn_put(fc);
 		return -ENOENT;
+	}
 	/* No run that may still answer survives the call. */
 	synchronize_rcu_tasks_trace();
+	/* Nothing keeps what the kernel was told current from now on. */
+	extfuse_kcache_expire(fc);
+	fuse_conn_put(fc);
 	pr_info("connection %u: detached (FORGETs rewritten until it ends)\n",
 		conn_id);
+	return 0;
+}
+
+/* EXTFUSE_IOC_EXPIRE: the kernel's caches of attached connection conn_id. */
+int extfuse_expire_conn(u32 conn_id)
+{
+	struct fuse_conn *fc = NULL;
+	struct extfuse_att *att;
+
+	mutex_lock(&extfuse_lock);
+	list_for_each_entry(att, &extfuse_atts, node) {
+		if (att->conn_id == conn_id && READ_ONCE(att->fc->connected)) {
+			fc = fuse_conn_get(att->fc);
+			break;
+		}
+	}
+	mutex_unlock(&extfuse_lock);
+	if (!fc)
+		return -ENOENT;
+	/* Runs that read the old epoch have ended before the caches go. */
+	synchronize_rcu_tasks_trace();
+	extfuse_kcache_expire(fc);
+	fuse_conn_put(fc);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The control device, /dev/extfuse: attach, detach, query, sync, conn_of. */
+/* The control device, /dev/extfuse: attach, detach, query, sync, conn_of,
+ * expire. */
 #include "extfuse_internal.h"
 
 #include <linux/capability.h>
@@ -78,6 +79,20 @@ static long extfuse_ioc_query(void __user *uarg)
 	return 0;
 }
 
+static long extfuse_ioc_expire(void __user *uarg)
+{
+	struct extfuse_expire req;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if (req.magic != EXTFUSE_MAGIC ||
+	    req.abi_version != EXTFUSE_ABI_VERSION || req.size != sizeof(req))
+		return -EPROTO;
+	if (req.flags)
+		return -EINVAL;
+	return extfuse_expire_conn(req.conn_id);
+}
+
 static long extfuse_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -99,6 +114,8 @@ static long extfuse_ioctl(struct file *file, unsigned int cmd,
 	case EXTFUSE_IOC_SYNC:
 		synchronize_rcu_tasks_trace();
 		return 0;
+	case EXTFUSE_IOC_EXPIRE:
+		return extfuse_ioc_expire(uarg);
 	}
 	return -ENOTTY;
 }

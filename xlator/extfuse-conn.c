@@ -39,6 +39,7 @@ static struct {
 	xlator_t *owner;
 	char conn_id[16];
 	bool attached;
+	bool kernel_expires; /* the module expires the kernel's caches */
 	bool exiting; /* the process is in exit(): create nothing more */
 	bool warned_no_module; /* one warning per process, not per graph */
 	bool warned_conns; /* likewise: several /dev/fuse connections */
@@ -53,6 +54,12 @@ bool efx_conn_owned_by(xlator_t *this)
 bool efx_conn_attached(void)
 {
 	return __atomic_load_n(&efx_conn.attached, __ATOMIC_RELAXED);
+}
+
+/* Whether every epoch move also reaches the kernel's caches. */
+bool efx_conn_kernel_expires(void)
+{
+	return __atomic_load_n(&efx_conn.kernel_expires, __ATOMIC_RELAXED);
 }
 
 /* mountinfo escapes blanks and backslashes as \ooo. */
@@ -241,10 +248,17 @@ static void efx_attach(xlator_t *this)
 	fd = efx_fuse_fd(&conn);
 	ret = fd < 0 ? fd : extfuse_attach(efx_ef(priv), fd, &conn);
 	efx_conn.attached = ret == 0;
+	/* A module that can expire the kernel's caches lets the kernel keep
+	 * answers until their expiry (efx_wanted_config). */
+	__atomic_store_n(&efx_conn.kernel_expires,
+			 ret == 0 && extfuse_expire_kernel(efx_ef(priv)) == 0,
+			 __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&efx_conn.lock);
-	if (ret == 0)
+	if (ret == 0) {
 		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_ATTACHED,
 		       "extension attached to FUSE connection %u", conn);
+		efx_apply_config(this, efx_ef(priv));
+	}
 	else
 		gf_msg(this->name, GF_LOG_WARNING, -ret,
 		       EXTFUSE_MSG_ATTACH_FAILED,
@@ -293,6 +307,7 @@ bool efx_conn_remove(xlator_t *this, bool keep)
 		return true;
 	}
 	efx_conn.attached = false;
+	__atomic_store_n(&efx_conn.kernel_expires, false, __ATOMIC_RELAXED);
 	if (efx_conn.ef) {
 		/*
 		 * Not closed: instances of older graphs may still sweep

@@ -148,12 +148,22 @@ static void efx_log_cb(enum extfuse_log_level level, const char *msg, void *arg)
 	}
 }
 
-/* A FUSE timeout of the command line; negative: the bridge's 1 s. */
-static uint64_t efx_fuse_timeout_ns(double secs)
+/*
+ * How long the kernel may keep an answer of the extension.  A timeout
+ * given on the command line is the administrator's.  Otherwise, when the
+ * servers report changes (every value then dies by an upcall, which also
+ * reaches the kernel, or by an epoch move, which the module makes the
+ * kernel forget), until the value's expiry; else the bridge's 1 s.
+ */
+static uint64_t efx_kernel_timeout_ns(xlator_t *this, double secs)
 {
-	if (secs < 0)
-		secs = 1.0;
-	return (uint64_t)(secs * 1e9);
+	struct efx_priv *priv = efx_priv(this);
+
+	if (secs >= 0)
+		return (uint64_t)(secs * 1e9);
+	if (priv->server_ci && efx_conn_kernel_expires())
+		return EXTFUSE_TIMEOUT_EXPIRY;
+	return NSEC_PER_SEC;
 }
 
 /* The configuration the options ask for (the epoch is the library's). */
@@ -171,11 +181,10 @@ void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg)
 		cfg->flags |= EXTFUSE_CFG_NEGATIVE;
 	if (priv->dirs && priv->server_ci)
 		cfg->flags |= EXTFUSE_CFG_DIRS;
-	/* The kernel caches what it is told exactly as long as for the
-	 * bridge's own replies. */
-	cfg->entry_timeout_ns = efx_fuse_timeout_ns(args->fuse_entry_timeout);
+	cfg->entry_timeout_ns =
+		efx_kernel_timeout_ns(this, args->fuse_entry_timeout);
 	cfg->attr_timeout_ns =
-		efx_fuse_timeout_ns(args->fuse_attribute_timeout);
+		efx_kernel_timeout_ns(this, args->fuse_attribute_timeout);
 }
 
 void efx_apply_config(xlator_t *this, struct extfuse *ef)

@@ -273,6 +273,7 @@ int32_t efx_invalidate(xlator_t *this, inode_t *inode);
 void *efx_worker(void *arg);
 bool efx_conn_owned_by(xlator_t *this);
 bool efx_conn_attached(void);
+bool efx_conn_kernel_expires(void);
 bool efx_conn_remove(xlator_t *this, bool keep);
 
 #endif /* EXTFUSE_H */

@@ -124,6 +124,10 @@ run config entry_timeout=1.5s
 expect 0 "config set without CONN"
 has 'entry_timeout  1500ms' out
 ok $? "fractional seconds"
+run config c1 attr_timeout=expiry
+expect 0 "config set to the values' expiry"
+has 'attr_timeout   expiry' out
+ok $? "config shows expiry"
 run config c1 bogus=1
 expect 2 "config: unknown key"
 run config c1 enabled=maybe

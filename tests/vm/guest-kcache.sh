@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest: the kernel keeps what the extension answered until the value's
+# expiry (kernel timeouts "expiry"), so a warm stat reaches neither the
+# daemon nor the module; and whatever retires the values wholesale also
+# reaches the kernel: after a flush, a configuration change (both move
+# the epoch) and a detach, a change the kernel was never told about is
+# seen by the very next stat.
+. "$top_srcdir/tests/vm/lib.sh"
+
+CTL=$top_builddir/client/extfusectl
+load_module || bail "insmod failed"
+fs_start a --cache-sec 600 || bail "test fs did not start"
+M=$W/a.mnt
+conn=$(mod_get conn)
+"$CTL" config "$conn" entry_timeout=expiry attr_timeout=expiry > /dev/null
+ok $? "kernel timeouts set to the values' expiry"
+"$CTL" config "$conn" | grep -q '^attr_timeout *expiry$'
+ok $? "extfusectl config shows them"
+
+mkdir "$M/d" && echo x > "$M/d/f"
+mode() { stat -c %a "$M/d/f"; }
+# warm: the daemon's own 1 s answers lapse and the daemon answers (and
+# publishes) again; once those lapse too, the extension answers the
+# revalidations with the long validity.
+warm() {
+	local r0
+	sleep 1.3
+	mode > /dev/null
+	sleep 1.3
+	r0=$(reqs a)
+	mode > /dev/null
+	is "$(( $(reqs a) - r0 ))" 0 "$1: the revalidations were answered in the kernel"
+}
+
+warm "first"
+sleep 1.3
+r0=$(reqs a) s0=$(mod_get seen)
+mode > /dev/null
+is "$(( $(reqs a) - r0 ))/$(( $(mod_get seen) - s0 ))" 0/0 \
+	"past the daemon's 1 s: the kernel's caches answer (no daemon, no module)"
+
+is "$(ctl a setmode d/f 600)" "ok 0" "mode 600 behind the kernel's back"
+is "$(mode)" 644 "the kernel keeps the mode it was told"
+"$CTL" flush "$conn" > /dev/null
+ok $? "extfusectl flush"
+is "$(mode)" 600 "after the flush the next stat sees the change"
+
+warm "after the flush"
+is "$(ctl a setmode d/f 640)" "ok 0" "mode 640 behind the kernel's back"
+is "$(mode)" 600 "the kernel keeps the mode it was told"
+"$CTL" config "$conn" dirs=off > /dev/null
+ok $? "configuration changed (the epoch moves)"
+is "$(mode)" 640 "after the epoch moved the next stat sees the change"
+
+warm "after the configuration change"
+is "$(ctl a setmode d/f 604)" "ok 0" "mode 604 behind the kernel's back"
+is "$(mode)" 640 "the kernel keeps the mode it was told"
+"$CTL" detach "$M" > /dev/null
+ok $? "extfusectl detach"
+is "$(mode)" 604 "after the detach the next stat sees the change"
+
+fs_stop a
+ok $? "test fs exits cleanly (no violations)"
+dmesg_clean
+ok $? "no kernel warnings"
+tap_done
