@@ -45,7 +45,7 @@ forced() {
 g0=$(stat_get a getattr)
 forced fatt
 fatt_daemon=$(( $(stat_get a getattr) - g0 ))
-cached=$("$VMTOOL" statloop "$M/b/f0" "$CALLS" | awk '{ print $1 }')
+cached=$("$VMTOOL" fcachedloop "$M/b/f0" "$CALLS" | awk '{ print $1 }')
 ctl a detach > /dev/null
 g0=$(stat_get a getattr)
 forced fdet

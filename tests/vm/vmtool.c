@@ -11,6 +11,7 @@
  *        the connection of PATH with the raw ioctl; prints OK or the errno
  *   vmtool statfiles DIR N [force]    statx DIR/f0..f(N-1); ns per call
  *   vmtool fstatloop PATH N           statx(fd, AT_STATX_FORCE_SYNC) N times
+ *   vmtool fcachedloop PATH N         statx(fd) N times (the kernel's cache)
  *   vmtool statloop PATH N            statx(PATH) N times; ns per call
  *   vmtool rawconn MODE MNT           a FUSE connection with no daemon but
  *        this tool, and a program that answers every GETATTR: prints what
@@ -466,23 +467,27 @@ static int statfiles(const char *dir, long n, bool force)
 	return bad ? 1 : 0;
 }
 
-static int statloop(const char *path, long n, bool fd_force)
+enum statloop_mode { BY_PATH, BY_FD_FORCED, BY_FD_CACHED };
+
+static int statloop(const char *path, long n, enum statloop_mode mode)
 {
+	bool by_fd = mode != BY_PATH;
+	int sync = mode == BY_FD_FORCED ? AT_STATX_FORCE_SYNC : 0;
 	unsigned long long t0, t1;
 	struct statx stx;
 	long bad = 0;
 	int fd = -1;
 
-	if (fd_force) {
+	if (by_fd) {
 		fd = open(path, O_RDONLY);
 		if (fd < 0)
 			return perror(path), 1;
 	}
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
-		int r = fd_force ? statx(fd, "", AT_EMPTY_PATH | AT_STATX_FORCE_SYNC,
-					 STATX_BASIC_STATS, &stx) :
-				   statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx);
+		int r = by_fd ? statx(fd, "", AT_EMPTY_PATH | sync,
+				      STATX_BASIC_STATS, &stx) :
+				statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx);
 		if (r)
 			bad++;
 	}
@@ -508,9 +513,11 @@ int main(int argc, char **argv)
 		return statfiles(argv[2], atol(argv[3]),
 				 argc > 4 && !strcmp(argv[4], "force"));
 	if (argc == 4 && !strcmp(argv[1], "statloop"))
-		return statloop(argv[2], atol(argv[3]), false);
+		return statloop(argv[2], atol(argv[3]), BY_PATH);
 	if (argc == 4 && !strcmp(argv[1], "fstatloop"))
-		return statloop(argv[2], atol(argv[3]), true);
+		return statloop(argv[2], atol(argv[3]), BY_FD_FORCED);
+	if (argc == 4 && !strcmp(argv[1], "fcachedloop"))
+		return statloop(argv[2], atol(argv[3]), BY_FD_CACHED);
 	if (argc == 4 && !strcmp(argv[1], "rawconn"))
 		return rawconn(argv[2], argv[3]);
 	fprintf(stderr, "usage: see the comment at the top of vmtool.c\n");
