@@ -461,6 +461,13 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 			STAT_INC(st, misses);
 			return EXTFUSE_VERDICT_PASS;
 		}
+		/* With a validity, the kernel keeps a negative dentry. */
+		tmo = kernel_timeout(cfg->entry_timeout_ns, ctx->now_ns,
+				     ent->expiry_ns);
+		ctx->out.entry.nodeid = 0;
+		ctx->out.entry.entry_valid = tmo / NSEC_PER_SEC;
+		ctx->out.entry.entry_valid_nsec = tmo % NSEC_PER_SEC;
+		ctx->out_size = sizeof(struct fuse_entry_out);
 		ctx->error = -E_NOENT;
 		STAT_INC(st, hits);
 		return EXTFUSE_VERDICT_ERROR;

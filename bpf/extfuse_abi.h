@@ -69,7 +69,9 @@ enum extfuse_verdict {
  *
  * Outputs: verdict; error (negative errno) for EXTFUSE_VERDICT_ERROR; the
  * reply in out (entry for LOOKUP, attr for GETATTR, dirbuf for READDIR*)
- * with out_size bytes valid; nlookup for FORGET (what is left to send to
+ * with out_size bytes valid; a LOOKUP's -ENOENT may come with an entry of
+ * nodeid 0 (out_size bytes), whose entry_valid the kernel keeps the
+ * negative dentry for; nlookup for FORGET (what is left to send to
  * the daemon, 0 = nothing); abi_version for EXTFUSE_OP_PROBE.
  *
  * conn_id: the kernel module sets it to the connection the request came
@@ -390,15 +392,21 @@ struct extfuse_conn_info {
  * moved): after every extension run that started before the call has
  * ended, the kernel's attributes and dentries of every mount of the
  * attached connection conn_id are marked expired, so that what it was
- * told with a long validity is asked again.  ENOENT: no such attachment.
+ * told with a long validity is asked again.  With EXTFUSE_EXPIRE_DIR,
+ * only the names under directory nodeid, negative ones included (another
+ * client changed it; the servers do not say which name).  ENOENT: no such
+ * attachment.
  */
 struct extfuse_expire {
 	__u32 magic; /* EXTFUSE_MAGIC */
 	__u16 abi_version; /* EXTFUSE_ABI_VERSION */
 	__u16 size; /* sizeof(struct extfuse_expire) */
 	__u32 conn_id;
-	__u32 flags; /* 0 */
+	__u32 flags; /* EXTFUSE_EXPIRE_* */
+	__u64 nodeid; /* EXTFUSE_EXPIRE_DIR: the directory; 0 otherwise */
 };
+
+#define EXTFUSE_EXPIRE_DIR (1u << 0)
 
 #define EXTFUSE_IOC_EXPIRE _IOW(EXTFUSE_IOC_TYPE, 5, struct extfuse_expire)
 
@@ -427,6 +435,6 @@ EXTFUSE_ASSERT_SIZE(struct extfuse_stats, 64);
 EXTFUSE_ASSERT_SIZE(struct extfuse_config, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_attach, 24);
 EXTFUSE_ASSERT_SIZE(struct extfuse_conn_info, 72);
-EXTFUSE_ASSERT_SIZE(struct extfuse_expire, 16);
+EXTFUSE_ASSERT_SIZE(struct extfuse_expire, 24);
 
 #endif /* EXTFUSE_ABI_H */

@@ -259,6 +259,9 @@ int extfuse_sync(void);
  * its answers for as long as their validity: give it short ones).
  */
 int extfuse_expire_kernel(struct extfuse *ef);
+/* The same for the names under directory dir only, negative ones
+ * included: after another client changed the directory. */
+int extfuse_expire_dir(struct extfuse *ef, __u64 dir);
 
 #ifdef __cplusplus
 }

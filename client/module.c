@@ -147,18 +147,20 @@ int extfuse_sync(void)
 	return dev_ioctl(EXTFUSE_IOC_SYNC, NULL, "sync");
 }
 
-int extfuse_expire_kernel(struct extfuse *ef)
+static int expire(struct extfuse *ef, __u64 dir, const char *what)
 {
 	struct extfuse_expire x = {
 		.magic = EXTFUSE_MAGIC,
 		.abi_version = EXTFUSE_ABI_VERSION,
 		.size = sizeof(x),
+		.flags = dir ? EXTFUSE_EXPIRE_DIR : 0,
+		.nodeid = dir,
 	};
 	unsigned long id;
 	char *end;
 
 	if (!ef)
-		return ef_err(-EINVAL, "extfuse_expire_kernel: handle is NULL");
+		return ef_err(-EINVAL, "%s: handle is NULL", what);
 	errno = 0;
 	id = strtoul(ef->conn_id, &end, 10);
 	/* Connections named otherwise (tests) are no FUSE connection. */
@@ -169,4 +171,16 @@ int extfuse_expire_kernel(struct extfuse *ef)
 		return ef_debug_err(-ENODEV, EF_NO_MODULE);
 	x.conn_id = (__u32)id;
 	return dev_ioctl(EXTFUSE_IOC_EXPIRE, &x, "expire");
+}
+
+int extfuse_expire_kernel(struct extfuse *ef)
+{
+	return expire(ef, 0, "extfuse_expire_kernel");
+}
+
+int extfuse_expire_dir(struct extfuse *ef, __u64 dir)
+{
+	if (!dir)
+		return ef_err(-EINVAL, "extfuse_expire_dir: nodeid 0");
+	return expire(ef, dir, "extfuse_expire_dir");
 }

@@ -15,6 +15,7 @@
  *     user_id, pid_ns; struct fuse_mount: fc, sb; struct fuse_dev: fc;
  *   fuse_conn_get/put, fuse_dev_operations, get_fuse_mount_super,
  *     get_node_id, fuse_is_bad, find_inode_rcu, inode_wrong_type;
+ *   dcache: a dentry's children (d_subdirs/d_child, d_children/d_sib);
  *   bpf: prog->aux->used_maps (under used_maps_mutex), max_ctx_offset, id,
  *     and the sleepable flag, in aux (6.1) or in the prog itself (6.12).
  *
@@ -113,5 +114,17 @@ static inline struct page *extfuse_ap_out_page(struct fuse_args_pages *ap,
 	*length = ap->descs[0].length;
 	return ap->pages[0];
 }
+
+/*
+ * The children of a dentry, walked under its d_lock: a list through
+ * d_child (6.1) or an hlist through d_sib (6.8 on).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define extfuse_for_each_child(child, parent) \
+	hlist_for_each_entry(child, &(parent)->d_children, d_sib)
+#else
+#define extfuse_for_each_child(child, parent) \
+	list_for_each_entry(child, &(parent)->d_subdirs, d_child)
+#endif
 
 #endif /* EXTFUSE_COMPAT_H */

@@ -478,15 +478,16 @@ int extfuse_detach(const struct extfuse_attach *req)
 	/* No run that may still answer survives the call. */
 	synchronize_rcu_tasks_trace();
 	/* Nothing keeps what the kernel was told current from now on. */
-	extfuse_kcache_expire(fc);
+	extfuse_kcache_expire(fc, 0);
 	fuse_conn_put(fc);
 	pr_info("connection %u: detached (FORGETs rewritten until it ends)\n",
 		conn_id);
 	return 0;
 }
 
-/* EXTFUSE_IOC_EXPIRE: the kernel's caches of attached connection conn_id. */
-int extfuse_expire_conn(u32 conn_id)
+/* EXTFUSE_IOC_EXPIRE: the kernel's caches of attached connection conn_id
+ * (with dir, the names under that directory). */
+int extfuse_expire_conn(u32 conn_id, u64 dir)
 {
 	struct fuse_conn *fc = NULL;
 	struct extfuse_att *att;
@@ -501,9 +502,14 @@ int extfuse_expire_conn(u32 conn_id)
 	mutex_unlock(&extfuse_lock);
 	if (!fc)
 		return -ENOENT;
-	/* Runs that read the old epoch have ended before the caches go. */
-	synchronize_rcu_tasks_trace();
-	extfuse_kcache_expire(fc);
+	/*
+	 * Runs that read the old epoch have ended before the caches go.  A
+	 * directory's names follow an upcall, as the bridge's INVAL_ENTRY
+	 * does, without waiting (there is one per change of another client).
+	 */
+	if (!dir)
+		synchronize_rcu_tasks_trace();
+	extfuse_kcache_expire(fc, dir);
 	fuse_conn_put(fc);
 	return 0;
 }

@@ -88,9 +88,10 @@ static long extfuse_ioc_expire(void __user *uarg)
 	if (req.magic != EXTFUSE_MAGIC ||
 	    req.abi_version != EXTFUSE_ABI_VERSION || req.size != sizeof(req))
 		return -EPROTO;
-	if (req.flags)
+	if (req.flags & ~EXTFUSE_EXPIRE_DIR ||
+	    !(req.flags & EXTFUSE_EXPIRE_DIR) != !req.nodeid)
 		return -EINVAL;
-	return extfuse_expire_conn(req.conn_id);
+	return extfuse_expire_conn(req.conn_id, req.nodeid);
 }
 
 static long extfuse_ioctl(struct file *file, unsigned int cmd,

@@ -56,10 +56,10 @@ int extfuse_conn_of(const struct extfuse_attach *req, u32 *conn_id);
 int extfuse_query(struct extfuse_conn_info *info);
 void extfuse_reap_soon(void);
 void extfuse_reap(void);
-int extfuse_expire_conn(u32 conn_id);
+int extfuse_expire_conn(u32 conn_id, u64 dir);
 
 /* kcache.c: the kernel's own attributes and dentries of a connection. */
-void extfuse_kcache_expire(struct fuse_conn *fc);
+void extfuse_kcache_expire(struct fuse_conn *fc, u64 dir);
 
 /* run.c: one extension run on a context built by the caller. */
 struct extfuse_req *extfuse_ctx_alloc(gfp_t gfp);

@@ -375,6 +375,26 @@ static bool extfuse_errno_ok(s32 err)
 }
 
 /*
+ * A LOOKUP's ENOENT that comes with a fuse_entry_out of nodeid 0: FUSE's
+ * own form of a negative entry, which the kernel keeps as a negative
+ * dentry for entry_valid.  Only the validity is taken from the context.
+ */
+static bool extfuse_negative_entry(struct fuse_args *args,
+				   const struct extfuse_req *ctx)
+{
+	const struct fuse_entry_out *e = &ctx->out.entry;
+	struct fuse_entry_out *out = args->out_args[0].value;
+
+	if (ctx->out_size != sizeof(*e) || e->nodeid)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->entry_valid = e->entry_valid;
+	out->entry_valid_nsec = min_t(u32, e->entry_valid_nsec,
+				      NSEC_PER_SEC - 1);
+	return true;
+}
+
+/*
  * The extension counted a lookup of nodeid that the kernel will never see
  * (its answer was refused).  Hand it back as a FORGET of 1 that is not
  * sent: the daemon never gave that lookup either.
@@ -407,6 +427,11 @@ static bool extfuse_apply_query(struct extfuse_att *att, struct bpf_prog *prog,
 			extfuse_unserve(prog, ctx, ctx->out.entry.nodeid);
 		break;
 	case EXTFUSE_VERDICT_ERROR:
+		if (op == FUSE_LOOKUP && ctx->error == -ENOENT &&
+		    extfuse_negative_entry(args, ctx)) {
+			*ret = 0;
+			return true;
+		}
 		if (extfuse_errno_ok(ctx->error)) {
 			*ret = ctx->error;
 			return true;

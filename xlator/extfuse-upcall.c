@@ -29,6 +29,22 @@ static void efx_kernel_inval_inode(inode_t *inode)
 		inode_invalidate(inode);
 }
 
+/*
+ * Another client changed directory inode: a name created there may be a
+ * negative dentry the kernel keeps, and the upcall does not say which.
+ * The module expires every name under it (the bridge can only name the
+ * dentries of an inode).
+ */
+static void efx_kernel_inval_names(xlator_t *this, inode_t *inode)
+{
+	struct extfuse *ef = efx_ef(efx_priv(this));
+
+	if (ef && inode->ia_type == IA_IFDIR && efx_conn_kernel_expires() &&
+	    efx_inode_ok(this, inode))
+		efx_count_ret(this, extfuse_expire_dir(ef, efx_nodeid(inode)),
+			      "expire names");
+}
+
 static void efx_upcall_parent(xlator_t *this, inode_table_t *itable,
 			      struct iatt *pst)
 {
@@ -41,6 +57,7 @@ static void efx_upcall_parent(xlator_t *this, inode_table_t *itable,
 		return;
 	efx_node_invalidate(this, parent);
 	efx_kernel_inval_inode(parent);
+	efx_kernel_inval_names(this, parent);
 	inode_unref(parent);
 }
 
@@ -94,8 +111,10 @@ void efx_upcall(xlator_t *this, struct gf_upcall *up)
 	if (ci->flags & EFX_UP_ENTRY_FLAGS)
 		efx_kernel_inval_entries(this, itable, inode);
 	/* Not for atime alone: it would also drop the page cache. */
-	if (ci->flags & ~UP_ATIME)
+	if (ci->flags & ~UP_ATIME) {
 		efx_kernel_inval_inode(inode);
+		efx_kernel_inval_names(this, inode);
+	}
 	inode_unref(inode);
 }
 

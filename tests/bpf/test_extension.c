@@ -348,6 +348,9 @@ static void test_lookup(void)
 	run(&r);
 	tap_is(r.verdict, EXTFUSE_VERDICT_ERROR, "negative LOOKUP: error verdict");
 	tap_is(r.error, -ENOENT, "negative LOOKUP: -ENOENT");
+	tap_ok(r.out_size == sizeof(struct fuse_entry_out) &&
+		       r.out.entry.nodeid == 0 && r.out.entry.entry_valid == 2,
+	       "negative LOOKUP: an entry of nodeid 0 valid for the entry timeout");
 
 	set_config(ALL_ON & ~EXTFUSE_CFG_NEGATIVE, epoch_now());
 	r.verdict = -1;

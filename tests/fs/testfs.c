@@ -17,7 +17,10 @@
  * A control FIFO (--ctl) takes one command per line, each ending with the
  * path of a file for the answer (written atomically): stats, check,
  * setmode PATH OCTAL (a change the kernel is not told about), inval PATH,
- * attach, detach.
+ * attach, detach, remote-create DIR NAME (a file made by another client,
+ * handled as the translator handles the servers' report of it: the
+ * directory's cached values go, and the names the kernel keeps under it
+ * are expired through the module).
  *
  * usage: extfuse-testfs MOUNTPOINT --ctl FIFO [--no-extfuse] [--balanced]
  *        [--pin-root DIR] [--cache-sec N] [--stats FILE]
@@ -1247,6 +1250,25 @@ static char *run_command(char *line)
 					(strtoul(argv[2], NULL, 8) & 07777);
 		pthread_mutex_unlock(&fs.lock);
 		err = n ? 0 : -ENOENT;
+	} else if (!strcmp(argv[0], "remote-create") && argc == 3) {
+		struct node *k = NULL;
+
+		pthread_mutex_lock(&fs.lock);
+		n = resolve(argv[1]);
+		err = !n || !S_ISDIR(n->st.st_mode) ? -ENOTDIR :
+		      kid_find(n, argv[2]) ? -EEXIST : 0;
+		if (!err && !(k = node_new(S_IFREG | 0644, 0, 0)))
+			err = -ENOMEM;
+		if (!err && kid_add(n, argv[2], k)) {
+			k->st.st_nlink = 0;
+			node_maybe_free(k);
+			err = -ENOMEM;
+		}
+		if (!err)
+			inval_node(n);
+		pthread_mutex_unlock(&fs.lock);
+		if (!err && publishing())
+			err = extfuse_expire_dir(fs.ef, n->id);
 	} else if (!strcmp(argv[0], "inval") && argc == 2) {
 		uint64_t id = 0;
 

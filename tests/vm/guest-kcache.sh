@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Guest: the kernel keeps what the extension answered until the value's
-# expiry (kernel timeouts "expiry"), so a warm stat reaches neither the
-# daemon nor the module; and whatever retires the values wholesale also
-# reaches the kernel: after a flush, a configuration change (both move
-# the epoch) and a detach, a change the kernel was never told about is
-# seen by the very next stat.
+# expiry (kernel timeouts "expiry"), so a warm stat and a repeated
+# negative lookup reach neither the daemon nor the module; and whatever
+# retires the values also reaches the kernel: after a flush, a
+# configuration change (both move the epoch) and a detach, a change the
+# kernel was never told about is seen by the very next stat, and so is a
+# name another client created where the kernel kept a negative dentry.
 . "$top_srcdir/tests/vm/lib.sh"
 
 CTL=$top_builddir/client/extfusectl
@@ -39,6 +40,19 @@ r0=$(reqs a) s0=$(mod_get seen)
 mode > /dev/null
 is "$(( $(reqs a) - r0 ))/$(( $(mod_get seen) - s0 ))" 0/0 \
 	"past the daemon's 1 s: the kernel's caches answer (no daemon, no module)"
+
+# Negative lookups: the daemon's ENOENT publishes the negative entry, the
+# extension's answer carries the validity, the kernel keeps the dentry.
+stat "$M/d/nx" > /dev/null 2>&1
+stat "$M/d/nx" > /dev/null 2>&1
+ok $(( $? != 0 ? 0 : 1 )) "a missing name is missing"
+r0=$(reqs a) s0=$(mod_get seen)
+for i in 1 2 3; do stat "$M/d/nx" > /dev/null 2>&1; done
+is "$(( $(reqs a) - r0 ))/$(( $(mod_get seen) - s0 ))" 0/0 \
+	"negative lookups: the kernel's negative dentry answers (no daemon, no module)"
+is "$(ctl a remote-create d nx)" "ok 0" "another client creates the name"
+stat "$M/d/nx" > /dev/null 2>&1
+ok $? "the new name is seen at once"
 
 is "$(ctl a setmode d/f 600)" "ok 0" "mode 600 behind the kernel's back"
 is "$(mode)" 644 "the kernel keeps the mode it was told"
