@@ -11,7 +11,7 @@ vm_vmtool_LDADD = $(top_builddir)/client/libextfuse.la $(LIBBPF_LIBS)
 # Each also on Linux 6.12 (the *-6.12.test wrappers set VM_SERIES).
 VM_TESTS = vm/bpf.test vm/module.test vm/fs.test vm/lifetime.test vm/faults.test \
 	vm/kcache.test vm/bpf-6.12.test vm/module-6.12.test vm/fs-6.12.test \
-	vm/lifetime-6.12.test vm/faults-6.12.test
+	vm/lifetime-6.12.test vm/faults-6.12.test vm/kcache-6.12.test
 TESTS += $(VM_TESTS)
 EXTRA_DIST += $(VM_TESTS) vm/README vm/run-vm.sh vm/guest-init vm/lib.sh vm/guest-bpf.sh \
 	vm/guest-module.sh vm/guest-fs.sh vm/guest-lifetime.sh \
