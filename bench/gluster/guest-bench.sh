@@ -14,6 +14,7 @@
 #
 # usage: guest-bench.sh STATLOOP [FILES] [GITFILES]
 set -u
+. "$top_srcdir/tests/lib/tap.sh" # tap_bpffs, which the cluster helpers use
 . "$top_srcdir/tests/cluster/lib.sh"
 
 STATLOOP=${1:?usage: guest-bench.sh STATLOOP [FILES] [GITFILES]}
