@@ -54,6 +54,9 @@ is "$(ctl a remote-create d nx)" "ok 0" "another client creates the name"
 stat "$M/d/nx" > /dev/null 2>&1
 ok $? "the new name is seen at once"
 
+# Every name under d was expired with it: the kernel learns f again.
+warm "after the creation"
+
 is "$(ctl a setmode d/f 600)" "ok 0" "mode 600 behind the kernel's back"
 is "$(mode)" 644 "the kernel keeps the mode it was told"
 "$CTL" flush "$conn" > /dev/null
