@@ -51,8 +51,9 @@ static void extfuse_inode_expire(struct fuse_conn *fc, struct inode *inode)
 	spin_lock(&inode->i_lock);
 	hlist_for_each_entry(alias, &inode->i_dentry, d_u.d_alias) {
 		WRITE_ONCE(alias->d_fsdata, NULL); /* time 0: expired */
+		/* The alias's d_lock nests inside i_lock, as in d_find_alias. */
 		if (S_ISDIR(inode->i_mode))
-			extfuse_children_expire(alias); /* d_lock inside i_lock */
+			extfuse_children_expire(alias);
 	}
 	spin_unlock(&inode->i_lock);
 }

@@ -258,12 +258,12 @@ static void efx_attach(xlator_t *this)
 		gf_msg(this->name, GF_LOG_INFO, 0, EXTFUSE_MSG_ATTACHED,
 		       "extension attached to FUSE connection %u", conn);
 		efx_apply_config(this, efx_ef(priv));
-	}
-	else
+	} else {
 		gf_msg(this->name, GF_LOG_WARNING, -ret,
 		       EXTFUSE_MSG_ATTACH_FAILED,
 		       "cannot attach the extension: every request still "
 		       "reaches this client");
+	}
 }
 
 /* Detach the extension from the daemon's connection. */
