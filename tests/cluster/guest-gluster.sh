@@ -70,16 +70,23 @@ sheet() {
 	(cd "$A/d" && stat -c '%n %i %f %h %u %g %s %b %o %X %Y %Z' \
 		$(seq -f 'f%g' 20))
 }
+# Requests the module sent on to the daemon.
+forwarded() {
+	"$top_builddir/client/extfusectl" stats "$CONN" |
+		awk '$1 == "module:" { for (i = 2; i < NF; i++) if ($i == "forwarded") print $(i + 1) }'
+}
 sheet >"$CL_B/cold"
 sleep 1.3 # past the kernel's own timeouts
 sheet >/dev/null
 sleep 1.3
-h0=$("$DUMP" hits "$CONN")
+h0=$("$DUMP" hits "$CONN") f0=$(forwarded)
 sheet >"$CL_B/warm"
-h1=$("$DUMP" hits "$CONN")
-[ $((h1 - h0)) -ge 20 ]
+h1=$("$DUMP" hits "$CONN") f1=$(forwarded)
+# The extension answers what the kernel asks, and the kernel keeps that
+# until the value's expiry: a warm stat is one or the other.
+[ -n "$f0" ] && [ $((f1 - f0)) -eq 0 ]
 rc=$?
-ok $rc "warm stats of 20 files were answered in the kernel ($((h1 - h0)) hits)"
+ok $rc "warm stats of 20 files were answered in the kernel ($((h1 - h0)) by the extension, $((f1 - f0)) sent to the daemon)"
 if [ $rc != 0 ]; then
 	diag "$("$top_builddir/client/extfusectl" stats "$CONN" 2>&1)"
 	diag "$(xlator_counters mntA)"
