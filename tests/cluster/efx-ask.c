@@ -6,6 +6,8 @@
  *
  *   efx-ask getattr CONN NODEID       "mode=%o uid= gid= size= nlink="
  *   efx-ask lookup CONN PARENT NAME   "nodeid=N mode=%o ..." or "ENOENT"
+ *   efx-ask lookup CONN PARENT NAME UID   the same, asked by UID (fsuid and
+ *                                     fsgid UID, no groups) instead of root
  *
  * Exit status: 0 answered in the kernel, 1 sent to the daemon, 2 error.
  */
@@ -51,7 +53,7 @@ static int report(const struct extfuse_req *req)
 static int usage(void)
 {
 	fprintf(stderr, "usage: efx-ask getattr CONN NODEID\n"
-			"       efx-ask lookup CONN PARENT NAME\n");
+			"       efx-ask lookup CONN PARENT NAME [UID]\n");
 	return 2;
 }
 
@@ -61,6 +63,17 @@ int main(int argc, char **argv)
 	struct extfuse *ef;
 	int ret;
 
+	char *end;
+	long uid = -1;
+
+	if (argc == 6 && !strcmp(argv[1], "lookup")) {
+		uid = strtol(argv[5], &end, 10);
+		if (*end || uid < 0 || uid > 0xfffffffeL) {
+			fprintf(stderr, "efx-ask: bad uid %s\n", argv[5]);
+			return 2;
+		}
+		argc--;
+	}
 	if (argc == 4 && !strcmp(argv[1], "getattr")) {
 		extfuse_req_init(&req, FUSE_GETATTR,
 				 strtoull(argv[3], NULL, 0));
@@ -72,7 +85,12 @@ int main(int argc, char **argv)
 	} else {
 		return usage();
 	}
-	req.flags = EXTFUSE_REQ_CAP_SEARCH; /* asked as root */
+	if (uid < 0) {
+		req.flags = EXTFUSE_REQ_CAP_SEARCH; /* asked as root */
+	} else {
+		req.uid = uid;
+		req.gid = uid;
+	}
 	ret = extfuse_open(argv[2], NULL, &ef);
 	if (ret < 0) {
 		fprintf(stderr, "efx-ask: connection %s: %s\n", argv[2],

@@ -14,6 +14,8 @@
  *   efx-dump compare CONN MNT REL   attributes of REL equal stat(MNT/REL)
  *   efx-dump hits CONN              requests the kernel answered (all ops)
  *   efx-dump version CONN NODEID    NODEID's version counter
+ *   efx-dump stamp CONN NODEID      "VERSION EPOCH": what a request wound
+ *                                   now would be published with
  *
  * Exit status: 0 yes/ok, 1 no/mismatch, 2 usage or system error.
  */
@@ -214,13 +216,16 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "has-entry") && argc == 5) {
 		n = strtoull(argv[3], NULL, 0);
 		ret = extfuse_read_entry(ef, n, argv[4], &ev) < 0 ? 1 : 0;
-	} else if (!strcmp(cmd, "version") && argc == 4) {
+	} else if ((!strcmp(cmd, "version") || !strcmp(cmd, "stamp")) &&
+		   argc == 4) {
 		struct extfuse_stamp st;
 
 		n = strtoull(argv[3], NULL, 0);
 		ret = extfuse_stamp(ef, n, &st) < 0 ? 2 : 0;
 		if (!ret)
-			printf("%llu\n", (unsigned long long)st.version);
+			printf(!strcmp(cmd, "version") ? "%llu\n" : "%llu %llu\n",
+			       (unsigned long long)st.version,
+			       (unsigned long long)st.epoch);
 	} else if (!strcmp(cmd, "hits"))
 		ret = hits();
 	else if (!strcmp(cmd, "compare") && argc == 5)

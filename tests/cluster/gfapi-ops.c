@@ -4,8 +4,8 @@
  * not a FUSE mount, so that FUSE clients learn of it only by upcalls.
  *
  *   gfapi-ops HOST VOL LOGFILE OP PATH [ARG]
- *   OP: chmod MODE | truncate SIZE | rename NEWPATH | unlink | create |
- *       mkdir | rmdir
+ *   OP: chmod MODE | truncate SIZE | rename NEWPATH | link NEWPATH |
+ *       unlink | create | mkdir | rmdir
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,8 @@ static int run(glfs_t *fs, const char *op, const char *path, const char *arg)
 		return glfs_truncate(fs, path, strtoll(arg, NULL, 0));
 	if (!strcmp(op, "rename") && arg)
 		return glfs_rename(fs, path, arg);
+	if (!strcmp(op, "link") && arg)
+		return glfs_link(fs, path, arg);
 	if (!strcmp(op, "unlink"))
 		return glfs_unlink(fs, path);
 	if (!strcmp(op, "mkdir"))

@@ -235,15 +235,16 @@ cl_wait() {
 	done
 }
 
-cl_mount() { # NAME VOLUME
-	local m=$CL_B/$1
+cl_mount() { # NAME VOLUME [CLIENT OPTION...]
+	local m=$CL_B/$1 name=$1 vol=$2
+	shift 2
 	mkdir -p "$m"
-	glusterfs --volfile-server=127.1.1.1 --volfile-id="$2" \
-		--log-file="$CL_B/log-$1.log" --pid-file="$CL_B/$1.pid" "$m" ||
-		return 1
+	glusterfs --volfile-server=127.1.1.1 --volfile-id="$vol" "$@" \
+		--log-file="$CL_B/log-$name.log" --pid-file="$CL_B/$name.pid" \
+		"$m" || return 1
 	cl_wait 20 mountpoint -q "$m" || return 1
 	cl_wait 20 stat "$m/." || return 1
-	CL_CONNS="$CL_CONNS $(cl_conn "$1")"
+	CL_CONNS="$CL_CONNS $(cl_conn "$name")"
 }
 
 # The FUSE connection number of a mount (minor of st_dev).
