@@ -191,12 +191,23 @@ static void efx_publish_negative(xlator_t *this, inode_t *parent,
 
 static void efx_lookup_reply(xlator_t *this, struct efx_local *local,
 			     int32_t op_ret, int32_t op_errno, inode_t *inode,
-			     struct iatt *buf)
+			     struct iatt *buf, struct iatt *postparent)
 {
 	inode_t *linked = NULL;
 
 	if (!local)
 		return;
+	/*
+	 * The parent's attributes decide search permission in the kernel.
+	 * A kernel that keeps the parent's dentry and attributes for long
+	 * (--entry-timeout, --attribute-timeout) never looks it up again,
+	 * so they come from here too, or its missing names and children
+	 * could not be answered in the kernel.  A lookup md-cache answered
+	 * carries no parent attributes; those are not trusted.
+	 */
+	if (local->parent && local->have_pst && postparent &&
+	    efx_iatt_ok(postparent, local->parent))
+		efx_publish_attr(this, local->parent, postparent, &local->pst);
 	if (op_ret == 0 && inode && efx_iatt_ok(buf, inode)) {
 		/*
 		 * Link now, as the bridge will: the inode it answers with
@@ -243,6 +254,39 @@ static void efx_node_reply(xlator_t *this, struct efx_local *local,
 		efx_node_invalidate(this, local->inode);
 }
 
+/*
+ * A change whose reply carries the node's new attributes.  Requests wound
+ * before the reply (a STAT that crosses it) were stamped with the version
+ * of then and may still bring the old attributes back; so the version
+ * moves now, after the reply, as it moved before the request was sent
+ * (in the kernel).  The new attributes are published with the moved stamp
+ * only when nothing else moved it since this request was wound: then no
+ * other change can be in flight whose reply is older than ours.
+ */
+static void efx_change_reply(xlator_t *this, struct efx_local *local,
+			     int32_t op_ret, struct iatt *post)
+{
+	struct extfuse *ef = efx_active(this);
+	struct extfuse_stamp now, after;
+	uint64_t nodeid;
+
+	if (!local || !local->inode)
+		return;
+	nodeid = efx_nodeid(local->inode);
+	if (op_ret < 0 || !ef || !local->have_st ||
+	    !efx_inode_ok(this, local->inode) ||
+	    extfuse_stamp(ef, nodeid, &now) < 0 ||
+	    now.version != local->st.version || now.epoch != local->st.epoch) {
+		efx_node_invalidate(this, local->inode);
+		return;
+	}
+	efx_node_invalidate(this, local->inode);
+	if (extfuse_stamp(ef, nodeid, &after) < 0 ||
+	    after.version != now.version + 1 || after.epoch != now.epoch)
+		return;
+	efx_publish_attr(this, local->inode, post, &after);
+}
+
 /* A change to the node whose result the reply does not carry. */
 static void efx_node_changed(xlator_t *this, struct efx_local *local)
 {
@@ -285,7 +329,7 @@ static void efx_link_reply(xlator_t *this, struct efx_local *local,
 		return;
 	efx_node_invalidate(this, local->parent);
 	efx_name_forget(this, NULL, efx_nodeid(local->parent), local->name);
-	efx_node_reply(this, local, op_ret, buf);
+	efx_change_reply(this, local, op_ret, buf);
 }
 
 /* unlink, rmdir: the name goes, the node's nlink and ctime change. */
@@ -356,7 +400,7 @@ static void efx_renamed(xlator_t *this, struct efx_local *local)
 
 /* A change whose reply carries the node's attributes before and after. */
 #define EFX_PREPOST_FOP(fop, node, params, args)                               \
-	EFX_CBK(fop, efx_node_reply(this, local, op_ret, post),                \
+	EFX_CBK(fop, efx_change_reply(this, local, op_ret, post),              \
 		(struct iatt *pre, struct iatt *post, dict_t *xdata),          \
 		(pre, post, xdata))                                            \
 	EFX_WIND(fop, node, NULL, NULL, params, args)
@@ -373,13 +417,6 @@ static void efx_renamed(xlator_t *this, struct efx_local *local)
 		 struct iatt *postparent, dict_t *xdata),                      \
 		(inode, buf, preparent, postparent, xdata))                    \
 	EFX_WIND(fop, loc->inode, loc->parent, loc->name, params, args)
-
-EFX_CBK(lookup, efx_lookup_reply(this, local, op_ret, op_errno, inode, buf),
-	(inode_t *inode, struct iatt *buf, dict_t *xdata,
-	 struct iatt *postparent),
-	(inode, buf, xdata, postparent))
-EFX_WIND(lookup, loc->inode, loc->parent, loc->name,
-	 (loc_t *loc, dict_t *xdata), (loc, xdata))
 
 EFX_CBK(stat, efx_attr_reply(this, local, op_ret, buf),
 	(struct iatt *buf, dict_t *xdata), (buf, xdata))
@@ -489,6 +526,137 @@ EFX_CBK(rename, efx_renamed(this, local),
 	(buf, preoldparent, postoldparent, prenewparent, postnewparent,
 	 xdata))
 /* clang-format on */
+
+/* ---- lookup, and a registration renewed on a miss ------------------- */
+
+/*
+ * A negative entry lives only as long as the servers report creations in
+ * its parent to us, which they do for a while after we asked them about
+ * the parent itself; a failed LOOKUP registers nothing.  A kernel that
+ * keeps the parent's dentry for long (--entry-timeout) never asks about
+ * the parent again, and neither does one whose parent md-cache answers
+ * (a directory made here), so every miss under it would reach us.  Then,
+ * before the miss is answered, the parent is asked about below every
+ * cache (a STAT through the probe, which registers it) and the name
+ * looked up again: a miss that follows the registration is published.
+ * One extra pair of round trips per directory and window.
+ */
+static bool efx_want_refresh(xlator_t *this, struct efx_local *local,
+			     int32_t op_ret, int32_t op_errno)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct efx_probe_mark m;
+	uint64_t window;
+
+	if (!local || op_ret >= 0 || op_errno != ENOENT || !local->loc ||
+	    !local->name || !local->parent || !local->have_pst ||
+	    !priv->negative || !priv->server_ci || !priv->probe ||
+	    !efx_active(this) || !efx_inode_ok(this, local->parent) ||
+	    strlen(local->name) > EXTFUSE_NAME_MAX)
+		return false;
+	window = __atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED);
+	if (!window)
+		return false;
+	if (!efx_probe_read(priv->probe, local->parent, &m))
+		m.asked_ns = 0;
+	/* Renewed once half the window has gone. */
+	return !m.asked_ns || m.asked_ns + window / 2 < extfuse_now_ns();
+}
+
+static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
+			      int32_t op_ret, int32_t op_errno, inode_t *inode,
+			      struct iatt *buf, dict_t *xdata,
+			      struct iatt *postparent);
+
+static void efx_miss_unwind(call_frame_t *frame, struct efx_local *local)
+{
+	EFX_UNWIND(lookup, frame, local, -1, local->miss_errno,
+		   local->loc->inode, NULL, local->miss_xdata,
+		   &local->miss_postparent);
+}
+
+static int32_t efx_relookup_cbk(call_frame_t *frame, void *cookie,
+				xlator_t *this, int32_t op_ret,
+				int32_t op_errno, inode_t *inode,
+				struct iatt *buf, dict_t *xdata,
+				struct iatt *postparent)
+{
+	struct efx_local *local = frame->local;
+
+	if (op_ret < 0 && op_errno == ENOENT)
+		efx_publish_negative(this, local->parent, local->name,
+				     &local->pst);
+	/* The miss stands: the caller was answered by the first lookup. */
+	efx_miss_unwind(frame, local);
+	return 0;
+}
+
+static int32_t efx_register_cbk(call_frame_t *frame, void *cookie,
+				xlator_t *this, int32_t op_ret,
+				int32_t op_errno, struct iatt *buf,
+				dict_t *xdata)
+{
+	struct efx_local *local = frame->local;
+	xlator_t *probe = efx_priv(this)->probe;
+
+	if (op_ret < 0 || !probe) {
+		efx_miss_unwind(frame, local);
+		return 0;
+	}
+	STACK_WIND(frame, efx_relookup_cbk, probe, probe->fops->lookup,
+		   local->loc, NULL);
+	return 0;
+}
+
+static bool efx_start_refresh(call_frame_t *frame, xlator_t *this,
+			      struct efx_local *local, int32_t op_errno,
+			      dict_t *xdata, struct iatt *postparent)
+{
+	xlator_t *probe = efx_priv(this)->probe;
+
+	local->ploc.inode = inode_ref(local->parent);
+	gf_uuid_copy(local->ploc.gfid, local->parent->gfid);
+	if (inode_path(local->parent, NULL, (char **)&local->ploc.path) < 0) {
+		loc_wipe(&local->ploc);
+		return false;
+	}
+	local->miss_errno = op_errno;
+	local->miss_xdata = xdata ? dict_ref(xdata) : NULL;
+	if (postparent)
+		local->miss_postparent = *postparent;
+	STACK_WIND(frame, efx_register_cbk, probe, probe->fops->stat,
+		   &local->ploc, NULL);
+	return true;
+}
+
+static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
+			      int32_t op_ret, int32_t op_errno, inode_t *inode,
+			      struct iatt *buf, dict_t *xdata,
+			      struct iatt *postparent)
+{
+	struct efx_local *local = frame->local;
+
+	efx_lookup_reply(this, local, op_ret, op_errno, inode, buf, postparent);
+	if (efx_want_refresh(this, local, op_ret, op_errno) &&
+	    efx_start_refresh(frame, this, local, op_errno, xdata, postparent))
+		return 0;
+	EFX_UNWIND(lookup, frame, local, op_ret, op_errno, inode, buf, xdata,
+		   postparent);
+	return 0;
+}
+
+int32_t efx_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
+		   dict_t *xdata)
+{
+	struct efx_local *local;
+
+	local = efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
+	if (local)
+		local->loc = loc;
+	STACK_WIND(frame, efx_lookup_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->lookup, loc, xdata);
+	return 0;
+}
 
 int32_t efx_open(call_frame_t *frame, xlator_t *this, loc_t *loc, int32_t flags,
 		 fd_t *fd, dict_t *xdata)

@@ -100,6 +100,9 @@ void efx_local_free(struct efx_local *local)
 		inode_unref(local->inode2);
 	GF_FREE(local->name);
 	GF_FREE(local->name2);
+	loc_wipe(&local->ploc);
+	if (local->miss_xdata)
+		dict_unref(local->miss_xdata);
 	GF_FREE(local);
 }
 

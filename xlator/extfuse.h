@@ -139,6 +139,13 @@ struct efx_local {
 	off_t offset;
 	bool have_st;
 	bool have_pst;
+	/* lookup: the request, and a miss held back while the servers are
+	 * asked again (efx_lookup_cbk) */
+	loc_t *loc;
+	loc_t ploc;
+	dict_t *miss_xdata;
+	struct iatt miss_postparent;
+	int32_t miss_errno;
 };
 
 static inline struct efx_priv *efx_priv(xlator_t *this)
