@@ -12,7 +12,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 
 VOL=gv0
 
-cl_host_setup extfuse-holes 2 DUMP ASK EXTFUSECTL
+cl_host_setup extfuse-holes 2 DUMP ASK EXTFUSECTL GFAPI
 cl_peer_two 20 || bail "node 2 did not become a peer"
 cl_replica_volume $VOL || bail "volume create failed"
 cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
@@ -101,6 +101,139 @@ sleep 3 # the sweeper unpins what lost its names
 held=$(($(counter pins) - $(counter unpins)))
 [ "$held" -le $((held0 + 4)) ]
 ok $? "create/rename-over loop: pins - unpins stays bounded ($held0 -> $held)"
+
+# --- 3. a rename or link into a directory --------------------------------
+# The servers report a rename to the clients registered on the moved
+# inode; A knows only the new parent (a missing name, a listing).
+gfapi() { "$GFAPI" 127.1.1.1 $VOL "$CL_B/gfapi.log" "$@"; }
+mkdir "$B/src3" "$B/dst3" && echo x >"$B/src3/x" && echo y >"$B/src3/y" ||
+	bail "cannot populate src3"
+sleep 1.2
+ls "$A/dst3" >/dev/null
+stat "$A/dst3/x" >/dev/null 2>&1
+D3=$(resolve dst3)
+is "$("$ASK" lookup "$CONN" "$D3" x)" ENOENT "a negative entry dst3/x would be served"
+"$DUMP" has-dir "$CONN" "$D3"
+ok $? "a listing of dst3 is published"
+gfapi rename /src3/x /dst3/x
+ok $? "another client (gfapi) renames src3/x into dst3"
+sleep 1 # upcall latency, generously
+out=$("$ASK" lookup "$CONN" "$D3" x)
+[ "$out" != ENOENT ]
+ok $? "after the rename into dst3, dst3/x is not answered ENOENT (answered: ${out:-nothing})"
+is "$(cat "$A/dst3/x" 2>/dev/null)" x "A reads dst3/x"
+sleep 1.2
+ls "$A/dst3" >/dev/null
+stat "$A/dst3/y" >/dev/null 2>&1
+is "$("$ASK" lookup "$CONN" "$D3" y)" ENOENT "a negative entry dst3/y would be served"
+gfapi link /src3/y /dst3/y
+ok $? "another client (gfapi) links src3/y into dst3"
+sleep 1
+out=$("$ASK" lookup "$CONN" "$D3" y)
+[ "$out" != ENOENT ]
+ok $? "after the link into dst3, dst3/y is not answered ENOENT (answered: ${out:-nothing})"
+# An unlink of a name A only ever saw in a listing: Gluster reports it to
+# the directory's clients (no help needed, but it must stay so).
+echo z >"$B/dst3/z" || bail "cannot create dst3/z"
+sleep 1.2
+ls "$A/dst3" >/dev/null
+"$DUMP" has-dir "$CONN" "$D3"
+ok $? "a listing of dst3 with z is published"
+gfapi unlink /dst3/z
+ok $? "another client (gfapi) unlinks dst3/z"
+sleep 1
+! "$DUMP" has-dir "$CONN" "$D3"
+ok $? "after the unlink, the listing of dst3 is dropped"
+grep -q 'type performance/extfuse-notify$' \
+	"$(cl_gd_dir 1)/glusterd/vols/$VOL/$VOL.127.1.1.1."*.vol
+ok $? "the bricks' volfiles have performance/extfuse-notify"
+
+# --- 6. a reply that crosses a local change --------------------------------
+# A STAT wound before a SETATTR carries the stamp read then; once the
+# SETATTR's reply has come back, that stamp must not be current any more,
+# whatever order the replies arrive in.
+mkdir -m 755 "$B/s6" || bail "mkdir s6"
+sleep 1.2
+stat "$A/s6" >/dev/null
+stat "$A/s6/x" >/dev/null 2>&1
+S6=$(resolve s6)
+is "$("$ASK" lookup "$CONN" "$S6" x 1000)" ENOENT "uid 1000 may search s6 (755): its missing x would be answered"
+st0=$("$DUMP" stamp "$CONN" "$S6")
+chmod 700 "$A/s6"
+st1=$("$DUMP" stamp "$CONN" "$S6")
+[ -n "$st0" ] && [ "$st0" != "$st1" ]
+ok $? "a reply stamped before chmod 700 is no longer current after it returns ($st0 -> $st1)"
+out=$("$ASK" lookup "$CONN" "$S6" x 1000)
+[ $? = 1 ]
+ok $? "after chmod 700, uid 1000 is refused in the kernel at once (answered: ${out:-nothing})"
+is "$(served_mode "$S6")" 700 "the chmod's own reply is published (700)"
+
+# --- 9. long kernel timeouts: negative lookups still answered ------------
+# With 600 s kernel timeouts a directory the kernel learnt from a listing
+# is never looked up again, so its attributes must come from elsewhere.
+cl_mount mnt9 $VOL --entry-timeout=600 --attribute-timeout=600 ||
+	bail "mount with 600 s timeouts failed"
+A9=$CL_B/mnt9
+CONN9=$(cl_conn mnt9)
+cl_wait 30 sh -c "ls '$A9' >/dev/null && test -e /sys/fs/bpf/extfuse/$CONN9/prog" ||
+	bail "the 600 s mount did not pin its maps"
+mkdir "$B/n9" && echo f >"$B/n9/f" || bail "cannot populate n9"
+sleep 1.2
+ls -l "$A9" >/dev/null # n9 comes from READDIRPLUS, with a 600 s dentry
+for pass in 1 2; do
+	stat "$A9/n9/missing" >/dev/null 2>&1
+done
+N9=$("$DUMP" entries "$CONN9" | awk '$2 == "missing" { print $1; exit }')
+[ -n "$N9" ]
+ok $? "the 600 s mount published the negative entry n9/missing (parent ${N9:-none})"
+out=$("$ASK" lookup "$CONN9" "${N9:-0}" missing)
+is "$out" ENOENT "its kernel would answer n9/missing ENOENT itself"
+t0=$(date +%s%N)
+for i in $(seq 200); do stat "$A9/n9/missing" >/dev/null 2>&1; done
+diag "200 negative lookups on the 600 s mount: $((($(date +%s%N) - t0) / 200000)) us each (daemon-served on this host)"
+umount "$A9"
+
+# --- graph switch: warm stats answered in the kernel again -----------------
+mkdir "$B/gs" && for i in $(seq 10); do echo "$i" >"$B/gs/f$i"; done ||
+	bail "cannot populate gs"
+gs_files() { for i in $(seq 10); do echo "$A/gs/f$i"; done; }
+sleep 1.2
+# By name, not by a glob: a listing would bring the names to the kernel
+# without a LOOKUP.
+gs_files | xargs stat >/dev/null
+# served_count: how many of gs/f1..f10 the kernel would be served.
+served_count() {
+	local i n=0 f
+	for i in $(seq 10); do
+		f=$(resolve "gs/f$i") || continue
+		[ "$(served_mode "$f")" != - ] && n=$((n + 1))
+	done
+	echo $n
+}
+is "$(served_count)" 10 "before the graph switch, all 10 stats would be answered in the kernel"
+n0=$(grep -c 'taking over the maps' "$CL_B/log-mntA.log")
+cl_set 1 volume set $VOL performance.readdir-ahead on >/dev/null
+ok $? "volume set performance.readdir-ahead on (a graph switch)"
+cl_wait 30 sh -c "ls '$A' >/dev/null; [ \$(grep -c 'taking over the maps' '$CL_B/log-mntA.log') -gt $n0 ]"
+ok $? "client A switched graphs and took over the maps"
+# The glusterd hook may regenerate the volfiles once more: wait until no
+# graph switch came for 3 s.
+switches() { grep -c 'switched to graph' "$CL_B/log-mntA.log"; }
+end=$(($(date +%s) + 30))
+while :; do
+	k=$(switches)
+	ls "$A" >/dev/null
+	sleep 3
+	[ "$(switches)" = "$k" ] || [ "$(date +%s)" -ge "$end" ] && break
+done
+diag "client A ran $(switches) graphs"
+for pass in 1 2; do
+	sleep 1.2 # the kernel's own 1 s caches expire: every stat asks
+	gs_files | xargs stat >/dev/null
+done
+n=$(served_count)
+is "$n" 10 "after a graph switch and two warm passes, all 10 stats would be answered in the kernel"
+cl_set 1 volume set $VOL performance.readdir-ahead off >/dev/null
 
 # --- 8. an option that changes nothing served flushes nothing ----------
 epoch() { "$EXTFUSECTL" config "$CONN" | sed -n "s/^epoch *//p"; }

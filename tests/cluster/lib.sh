@@ -10,6 +10,7 @@ CL_B=
 CL_NODES=0
 CL_XLATOR_DST=
 CL_PROBE_DST=
+CL_NOTIFY_DST=
 CL_FILTER_DST=
 CL_FILTER_DIR_MADE=
 CL_SYS_DIRS="/var/run/gluster /var/lib/glusterd"
@@ -82,6 +83,10 @@ cl_install_extfuse() { # XLATOR_SO FILTER
 	CL_PROBE_DST=$xd/performance/extfuse-probe.so
 	cl_install "$(dirname "$1")/extfuse-probe.so" "$CL_PROBE_DST" ||
 		return 1
+	# And the bricks' notifier.
+	CL_NOTIFY_DST=$xd/performance/extfuse-notify.so
+	cl_install "$(dirname "$1")/extfuse-notify.so" "$CL_NOTIFY_DST" ||
+		return 1
 	if [ ! -d "$xd/../filter" ]; then
 		mkdir "$xd/../filter" || return 1
 		CL_FILTER_DIR_MADE=$(cd "$xd/../filter" && pwd)
@@ -150,6 +155,7 @@ cl_guest_cluster() {
 	xd=$(glusterfs --print-xlatordir)
 	install -m 0755 "$top_builddir/xlator/.libs/extfuse.so" \
 		"$top_builddir/xlator/.libs/extfuse-probe.so" \
+		"$top_builddir/xlator/.libs/extfuse-notify.so" \
 		"$xd/performance/" && mkdir -p "$xd/../filter" &&
 		install -m 0755 "$top_srcdir/xlator/extfuse-filter" \
 			"$xd/../filter/" ||
@@ -315,6 +321,7 @@ cl_teardown() {
 	tap_bpffs_release
 	[ -n "$CL_XLATOR_DST" ] && cl_uninstall "$CL_XLATOR_DST"
 	[ -n "$CL_PROBE_DST" ] && cl_uninstall "$CL_PROBE_DST"
+	[ -n "$CL_NOTIFY_DST" ] && cl_uninstall "$CL_NOTIFY_DST"
 	[ -n "$CL_FILTER_DST" ] && cl_uninstall "$CL_FILTER_DST"
 	[ -n "$CL_FILTER_DIR_MADE" ] && rmdir "$CL_FILTER_DIR_MADE" 2>/dev/null
 	cl_restore_system

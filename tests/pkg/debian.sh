@@ -101,7 +101,7 @@ done
 
 # ---- where the files land ----
 xd=$(glusterfs --print-xlatordir)
-for so in extfuse.so extfuse-probe.so; do
+for so in extfuse.so extfuse-probe.so extfuse-notify.so; do
 	[ -f "$root$xd/performance/$so" ]
 	ok $? "performance/$so in glusterfs --print-xlatordir ($xd)"
 done
