@@ -187,10 +187,49 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 }
 
 /*
+ * READDIRP entries carry each name's attributes as the servers have them
+ * now, and md-cache takes them: an attribute change that reached no upcall
+ * (an ACL set elsewhere changes the mode, and its upcall carries no
+ * attributes) is then answered by the client.  What was published for
+ * such a node, and differs, must go too.
+ */
+static void efx_readdirp_attrs(xlator_t *this, fd_t *fd, gf_dirent_t *entries)
+{
+	struct extfuse *ef = efx_active(this);
+	struct extfuse_attr_val av;
+	struct fuse_attr fa;
+	gf_dirent_t *e;
+	inode_t *inode;
+
+	if (!ef || !fd || !fd->inode || !fd->inode->table)
+		return;
+	list_for_each_entry (e, &entries->list, list) {
+		if (e->d_stat.ia_type == IA_INVAL ||
+		    gf_uuid_is_null(e->d_stat.ia_gfid))
+			continue;
+		inode = inode_find(fd->inode->table, e->d_stat.ia_gfid);
+		if (!inode)
+			continue;
+		if (efx_inode_ok(this, inode) &&
+		    extfuse_read_attr(ef, efx_nodeid(inode), &av) == 0) {
+			efx_iatt_to_attr(this, &e->d_stat, &fa);
+			/* Reads move atime alone: not a change. */
+			fa.atime = av.attr.atime;
+			fa.atimensec = av.attr.atimensec;
+			if (memcmp(&fa, &av.attr, sizeof(fa)))
+				efx_node_invalidate(this, inode);
+		}
+		inode_unref(inode);
+	}
+}
+
+/*
  * READDIRP and READDIR: the same parameters and callback.  The callback
  * gets the fd as its cookie; the stamp of the directory is read at the
  * start of a listing (offset 0).
  */
+#define EFX_IS_PLUS(fop) (sizeof(#fop) == sizeof("readdirp"))
+
 #define EFX_LISTING_FOP(fop)                                                   \
 	static int32_t efx_##fop##_cbk(call_frame_t *frame, void *cookie,      \
 				       xlator_t *this, int32_t op_ret,         \
@@ -199,6 +238,8 @@ static void efx_listing_reply(xlator_t *this, struct efx_local *local, fd_t *fd,
 	{                                                                      \
 		struct efx_local *local = frame->local;                        \
                                                                                \
+		if (op_ret > 0 && EFX_IS_PLUS(fop))                            \
+			efx_readdirp_attrs(this, cookie, entries);             \
 		efx_listing_reply(this, local, cookie, op_ret, entries);       \
 		EFX_UNWIND(fop, frame, local, op_ret, op_errno, entries,       \
 			   xdata);                                             \

@@ -34,8 +34,8 @@ static bool efx_iatt_ok(struct iatt *buf, inode_t *inode)
  * The FUSE bridge's own conversion, field by field, including its
  * override of the block size with the client's page size.
  */
-static void efx_iatt_to_attr(xlator_t *this, const struct iatt *st,
-			     struct fuse_attr *fa)
+void efx_iatt_to_attr(xlator_t *this, const struct iatt *st,
+		      struct fuse_attr *fa)
 {
 	memset(fa, 0, sizeof(*fa));
 	fa->ino = st->ia_ino;
@@ -78,6 +78,10 @@ static uint64_t efx_entry_expiry(xlator_t *this, inode_t *inode)
 
 	if (!efx_probe_read(efx_priv(this)->probe, inode, &m))
 		return efx_expiry_from(this, 0);
+	/* A name moved away since the servers last named it: the reply
+	 * may be md-cache's answer for the old name. */
+	if (m.unnamed_ns && m.named_ns <= m.unnamed_ns)
+		return 0;
 	return efx_expiry_from(this,
 			       m.attr_ns > m.asked_ns ? m.attr_ns : m.asked_ns);
 }

@@ -111,6 +111,20 @@ static void probe_mark(xlator_t *this, inode_t *inode, uint64_t t,
 	inode_unref(linked);
 }
 
+/* The servers answered a LOOKUP wound at t with inode: a name leads to it. */
+static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t)
+{
+	struct efx_probe_mark *m;
+
+	if (!inode)
+		return;
+	LOCK(&inode->lock);
+	m = probe_mark_get(this, inode);
+	if (m && t > m->named_ns)
+		m->named_ns = t;
+	UNLOCK(&inode->lock);
+}
+
 /* Attributes of a directory that the reply names only by its gfid. */
 static void probe_mark_parent(xlator_t *this, uint64_t t,
 			      const struct iatt *postparent)
@@ -128,6 +142,7 @@ static int32_t probe_lookup_cbk(call_frame_t *frame, void *cookie,
 {
 	if (op_ret >= 0) {
 		probe_mark(this, inode, PROBE_TIME(cookie), buf, true);
+		probe_mark_named(this, inode, PROBE_TIME(cookie));
 		probe_mark_parent(this, PROBE_TIME(cookie), postparent);
 	}
 	STACK_UNWIND_STRICT(lookup, frame, op_ret, op_errno, inode, buf, xdata,
@@ -531,6 +546,29 @@ static void probe_upcall_attrs(xlator_t *this, inode_table_t *itable,
 	inode_unref(inode);
 }
 
+/*
+ * A name of the inode moved or went elsewhere: md-cache may still answer a
+ * LOOKUP of the old name from its cache (the client's inode table keeps
+ * the old dentry), so an entry naming the inode is only true again once
+ * the servers answered a LOOKUP wound after this.
+ */
+static void probe_upcall_unnamed(xlator_t *this, inode_table_t *itable,
+				 const unsigned char *gfid)
+{
+	struct efx_probe_mark *m;
+	inode_t *inode;
+
+	inode = inode_find(itable, (unsigned char *)gfid);
+	if (!inode)
+		return;
+	LOCK(&inode->lock);
+	m = probe_mark_get(this, inode);
+	if (m)
+		m->unnamed_ns = probe_now_ns();
+	UNLOCK(&inode->lock);
+	inode_unref(inode);
+}
+
 static void probe_upcall(xlator_t *this, struct gf_upcall *up)
 {
 	struct gf_upcall_cache_invalidation *ci = up->data;
@@ -541,6 +579,8 @@ static void probe_upcall(xlator_t *this, struct gf_upcall *up)
 	itable = ((xlator_t *)this->graph->top)->itable;
 	if (!itable)
 		return;
+	if (ci->flags & (UP_RENAME | UP_NLINK | UP_FORGET))
+		probe_upcall_unnamed(this, itable, up->gfid);
 	probe_upcall_attrs(this, itable, up->gfid, &ci->stat);
 	probe_upcall_attrs(this, itable, ci->p_stat.ia_gfid, &ci->p_stat);
 	probe_upcall_attrs(this, itable, ci->oldp_stat.ia_gfid, &ci->oldp_stat);

@@ -30,6 +30,9 @@ struct efx_probe_mark {
 	uint64_t attr_print; /* efx_iatt_print() of those attributes */
 	uint64_t asked_ns; /* last request after which the servers report its
 			    * changes to this client (upcall registration) */
+	uint64_t named_ns; /* last LOOKUP the servers answered with it */
+	uint64_t unnamed_ns; /* arrival of the last upcall that moved or
+			      * removed one of its names */
 };
 
 /*

@@ -195,6 +195,8 @@ void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg);
 void efx_apply_config(xlator_t *this, struct extfuse *ef);
 
 /* extfuse-inode.c */
+void efx_iatt_to_attr(xlator_t *this, const struct iatt *st,
+		      struct fuse_attr *fa);
 int32_t efx_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
 		   dict_t *xdata);
 int32_t efx_stat(call_frame_t *frame, xlator_t *this, loc_t *loc,
