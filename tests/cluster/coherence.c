@@ -29,6 +29,15 @@
  * With the kernel module loaded (the QEMU guest) A's view is itself served
  * by the extension, and both checks apply unchanged.
  *
+ * Without it (--view-is-stock), A's view is what A's Gluster client
+ * answers, i.e. stock Gluster with the volume's options: the rule is then
+ * "never staler than stock".  What A's view gets wrong is stock Gluster's
+ * own incoherence (say, a directory renamed while a brick is down, or the
+ * mode md-cache keeps after another client's ACL): printed as STOCK lines
+ * and counted, not failed.  An extension answer still wrong at the bound
+ * fails unless A's client gives the very same answer then (counted as
+ * "as stock").
+ *
  * Exit status: 0 coherent, 1 failures, 2 usage or system error.
  */
 #define _GNU_SOURCE /* strerrorname_np */
@@ -108,6 +117,7 @@ static struct {
 	unsigned long long seed;
 	long ops, bound_ms, max_failures;
 	bool counts, bench, verbose;
+	bool view_is_stock; /* A's view comes from its client, not the kernel */
 } opt = {
 	.server = "127.1.1.1",
 	.gfapi_log = "/dev/null",
@@ -362,6 +372,10 @@ static void list_issue(struct issues *is, enum kind k, const char *what,
 	issue(is, k, "%s: expected {%s}, got {%s}", what, w, g);
 }
 
+/* The last look before the bound: findings are final. */
+static bool final_look;
+static unsigned long as_stock, stock_findings;
+
 /* ---- A's view, through the FUSE mount ----------------------------- */
 
 static void check_view(const struct truth *tr, struct issues *is)
@@ -418,6 +432,58 @@ static void check_view(const struct truth *tr, struct issues *is)
 				   extra);
 		}
 	}
+}
+
+/*
+ * At the bound, with --view-is-stock: does A's client answer place s as
+ * the extension did (present with attributes attr, or missing)?  Then the
+ * extension is no staler than stock.
+ */
+static bool stock_says_entry(int s, bool exists, const struct fattr *attr)
+{
+	char rel[REL_MAX], path[4096];
+	struct fattr view;
+	struct stat st;
+	bool same;
+
+	if (!final_look || !opt.view_is_stock)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", opt.mount,
+		 slot_rel(s, rel, sizeof(rel)));
+	if (lstat(path, &st) < 0) {
+		same = !exists && errno == ENOENT;
+	} else {
+		view = fattr_of_stat(&st);
+		same = exists && fattr_same(attr, &view);
+	}
+	as_stock += same;
+	return same;
+}
+
+/* The same for a listing of s (complete, or its first chunks). */
+static bool stock_says_list(int s, unsigned list, const char *extra,
+			    bool complete)
+{
+	char rel[REL_MAX], path[4096], vextra[64] = "";
+	struct dirent *de;
+	unsigned vlist = 0;
+	bool same;
+	DIR *d;
+
+	if (!final_look || !opt.view_is_stock)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", opt.mount,
+		 slot_rel(s, rel, sizeof(rel)));
+	d = opendir(path);
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		list_add(&vlist, vextra, sizeof(vextra), de->d_name);
+	closedir(d);
+	same = (complete ? list == vlist : !(list & ~vlist)) &&
+	       !strcmp(extra, vextra);
+	as_stock += same;
+	return same;
 }
 
 /* ---- What the kernel would answer, through the extension ---------- */
@@ -546,14 +612,19 @@ static void check_ext_listing(const struct truth *tr, int s, __u64 dir,
 			 k ? "READDIRPLUS" : "READDIR", (unsigned long long)dir,
 			 slot_rel(s, rel, sizeof(rel)),
 			 r == 2 ? " (first chunks)" : "");
-		if (!is_dir(tr, s))
-			issue(is, K_EXT_LIST, "%s: served, but %s", what,
-			      tr->exists[s] ? "not a directory" : "it is gone");
-		else if ((r == 1 && list != tr->list[s]) ||
-			 (r == 2 && (list & ~tr->list[s])) ||
-			 strcmp(extra, tr->extra[s]))
+		if (!is_dir(tr, s)) {
+			if (!stock_says_list(s, list, extra, r == 1))
+				issue(is, K_EXT_LIST, "%s: served, but %s",
+				      what,
+				      tr->exists[s] ? "not a directory"
+						    : "it is gone");
+		} else if (((r == 1 && list != tr->list[s]) ||
+			    (r == 2 && (list & ~tr->list[s])) ||
+			    strcmp(extra, tr->extra[s])) &&
+			   !stock_says_list(s, list, extra, r == 1)) {
 			list_issue(is, K_EXT_LIST, what, tr->list[s], list,
 				   extra);
+		}
 	}
 }
 
@@ -569,7 +640,8 @@ static void check_ext_getattr(const struct truth *tr, int s, __u64 node,
 		return;
 	ext_getattrs++;
 	got = fattr_of_fuse(&req.out.attr.attr);
-	if (!fattr_same(&tr->attr[s], &got)) {
+	if (!fattr_same(&tr->attr[s], &got) &&
+	    !stock_says_entry(s, true, &got)) {
 		snprintf(what, sizeof(what), "GETATTR node %llu (%s)",
 			 (unsigned long long)node,
 			 slot_rel(s, rel, sizeof(rel)));
@@ -609,7 +681,8 @@ static void check_ext(const struct truth *tr, struct issues *is)
 				 rel, (unsigned long long)parents.id[i]);
 			if (req.verdict == EXTFUSE_VERDICT_ERROR) {
 				ext_negatives++;
-				if (tr->exists[s])
+				if (tr->exists[s] &&
+				    !stock_says_entry(s, false, NULL))
 					issue(is, K_EXT_NEG,
 					      "%s: %s, but it exists", what,
 					      strerror(-req.error));
@@ -620,6 +693,8 @@ static void check_ext(const struct truth *tr, struct issues *is)
 			ext_lookups++;
 			got = fattr_of_fuse(&req.out.entry.attr);
 			if (!tr->exists[s]) {
+				if (stock_says_entry(s, true, &got))
+					continue;
 				fattr_fmt(&got, desc, sizeof(desc));
 				issue(is, K_EXT_POS,
 				      "%s: served node %llu (%s), but it is "
@@ -629,7 +704,8 @@ static void check_ext(const struct truth *tr, struct issues *is)
 				      desc);
 				continue;
 			}
-			if (!fattr_same(&tr->attr[s], &got))
+			if (!fattr_same(&tr->attr[s], &got) &&
+			    !stock_says_entry(s, true, &got))
 				attr_issue(is, K_EXT_LOOKUP_ATTR, what,
 					   &tr->attr[s], &got);
 			ids_add(&ids[s], req.out.entry.nodeid);
@@ -948,11 +1024,12 @@ static void settle(void (*check)(const struct truth *, struct issues *),
 		   unsigned *first)
 {
 	for (int look = 0;; look++) {
+		final_look = now_ns() >= deadline;
 		memset(is, 0, offsetof(struct issues, v));
 		check(tr, is);
 		if (look == 0)
 			*first = new_kinds(is);
-		if (!is->n || now_ns() >= deadline)
+		if (!is->n || final_look)
 			return;
 		sleep_ms(10);
 	}
@@ -960,9 +1037,27 @@ static void settle(void (*check)(const struct truth *, struct issues *),
 
 /* Count and print what is wrong at the bound; returns the new kinds. */
 static unsigned account(const struct opdesc *o, long opno, unsigned first,
-			const struct issues *is)
+			const struct issues *is, bool stock)
 {
 	unsigned kinds = new_kinds(is);
+
+	if (stock) {
+		/* Stock Gluster's own answers: told once, counted. */
+		for (int i = 0; i < is->n; i++) {
+			if (carried_next.n < MAX_ISSUES)
+				carried_next.v[carried_next.n++] = is->v[i];
+			if (is_carried(is->v[i].text))
+				continue;
+			stock_findings++;
+			if (!opt.bench)
+				printf("# STOCK %sseed=%llu op=%ld [%s] %s: "
+				       "%s\n",
+				       opt.label, opt.seed, opno, o->text,
+				       kind_names[is->v[i].kind],
+				       is->v[i].text);
+		}
+		return 0;
+	}
 
 	for (int k = 0; k < K_COUNT; k++) {
 		if (first & (1u << k))
@@ -1002,10 +1097,10 @@ static int check_after(const struct opdesc *o, long opno, uint64_t done)
 	carried_next.n = 0;
 	if (ef) {
 		settle(check_ext, &truth_now, deadline, &is, &first);
-		kinds |= account(o, opno, first, &is);
+		kinds |= account(o, opno, first, &is, false);
 	}
 	settle(check_view, &truth_now, deadline, &is, &first);
-	kinds |= account(o, opno, first, &is);
+	kinds |= account(o, opno, first, &is, opt.view_is_stock);
 	memcpy(&carried, &carried_next, sizeof(carried));
 	if (kinds)
 		failed_ops++;
@@ -1021,6 +1116,11 @@ static void print_counts(long ops)
 		       ext_listings);
 	printf("# %s%lu findings carried over from an earlier operation\n",
 	       opt.label, carried_lines);
+	if (opt.view_is_stock)
+		printf("# %sstock Gluster (A's client) wrong at the bound: %lu "
+		       "findings; extension answers wrong exactly as A's "
+		       "client: %lu\n",
+		       opt.label, stock_findings, as_stock);
 	printf("# %sstale answers in %ld operations (seed %llu, bound %ld "
 	       "ms)\n",
 	       opt.label, ops, opt.seed, opt.bound_ms);
@@ -1052,7 +1152,7 @@ static void usage(void)
 		"         [--bound-ms MS] [--maps auto|on|off] [--conn ID]\n"
 		"         [--max-failures N] [--gfapi-log FILE] [--label "
 		"TEXT]\n"
-		"         [--counts] [--bench] [-v]\n");
+		"         [--counts] [--bench] [--view-is-stock] [-v]\n");
 	exit(2);
 }
 
@@ -1073,23 +1173,15 @@ static long num_arg(const char *s, const char *what)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"server", 1, NULL, 'S'},
-		{"volume", 1, NULL, 'V'},
-		{"mount", 1, NULL, 'm'},
-		{"mount2", 1, NULL, 'M'},
-		{"dir", 1, NULL, 'd'},
-		{"seed", 1, NULL, 's'},
-		{"ops", 1, NULL, 'n'},
-		{"bound-ms", 1, NULL, 'b'},
-		{"maps", 1, NULL, 'p'},
-		{"conn", 1, NULL, 'c'},
-		{"max-failures", 1, NULL, 'f'},
-		{"gfapi-log", 1, NULL, 'l'},
-		{"label", 1, NULL, 'L'},
-		{"counts", 0, NULL, 'C'},
-		{"bench", 0, NULL, 'B'},
-		{"verbose", 0, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+		{"server", 1, NULL, 'S'},	 {"volume", 1, NULL, 'V'},
+		{"mount", 1, NULL, 'm'},	 {"mount2", 1, NULL, 'M'},
+		{"dir", 1, NULL, 'd'},		 {"seed", 1, NULL, 's'},
+		{"ops", 1, NULL, 'n'},		 {"bound-ms", 1, NULL, 'b'},
+		{"maps", 1, NULL, 'p'},		 {"conn", 1, NULL, 'c'},
+		{"max-failures", 1, NULL, 'f'},	 {"gfapi-log", 1, NULL, 'l'},
+		{"label", 1, NULL, 'L'},	 {"counts", 0, NULL, 'C'},
+		{"bench", 0, NULL, 'B'},	 {"verbose", 0, NULL, 'v'},
+		{"view-is-stock", 0, NULL, 'K'}, {NULL, 0, NULL, 0},
 	};
 	static char label[128];
 	int c;
@@ -1155,6 +1247,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'v':
 			opt.verbose = true;
+			break;
+		case 'K':
+			opt.view_is_stock = true;
 			break;
 		default:
 			usage();

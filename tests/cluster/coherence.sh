@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The randomized two-client differential coherence test (tests/cluster/
-# coherence.c) on a two-node cluster, on a replica-2 volume and on a 2x2
-# distribute-replicate volume, both with group metadata-cache (upcalls on,
-# 600 s windows) and performance/extfuse.  Mount A is checked against what
+# coherence.c) on a two-node cluster, on a replica-2 volume (make check)
+# and, when asked, on a 2x2 distribute-replicate volume, both with group
+# metadata-cache (upcalls on, 600 s windows) and performance/extfuse.  Mount A is checked against what
 # a gfapi client and a second FUSE mount do; each volume gets five
 # segments of operations on one tree, with events between them:
 #
@@ -14,12 +14,18 @@
 #
 # An answer still wrong 200 ms after the operation is a failure; the
 # segment's seed is printed with it.  On this host (no kernel module) the
-# mount's view comes from the client and the kernel's 1 s caches, and what
-# the kernel would answer is checked by running A's pinned extension on
-# the maps.
+# mount's view comes from the client and the kernel's 1 s caches, i.e. it
+# is stock Gluster's answer, and what the kernel would answer is checked
+# by running A's pinned extension on the maps: the rule is "never staler
+# than stock" (coherence --view-is-stock), so what A's client itself gets
+# wrong is printed and counted, and an extension answer fails when it is
+# still wrong at the bound while A's client answers right.
 #
 #   COHERENCE_SEED=N       base seed (segment k uses N + k)
-#   COHERENCE_OPS=N        operations per segment (default 200)
+#   COHERENCE_OPS=N        operations per segment (default 400: 2,000 per
+#                          volume)
+#   COHERENCE_VOLUMES=L    which volumes: "replica" (default, as in make
+#                          check), "distrep", or "replica distrep"
 #   COHERENCE_BENCH=N      instead: N operations on a replica volume
 #                          mounted stock, with group metadata-cache and
 #                          with extfuse, stale counts printed, no events
@@ -32,13 +38,23 @@ top_builddir=${top_builddir:-$top_srcdir}
 
 PROG=${COHERENCE:-$top_builddir/tests/cluster/coherence}
 SEED=${COHERENCE_SEED:-$(date +%s)}
-OPS=${COHERENCE_OPS:-200}
+OPS=${COHERENCE_OPS:-400}
+VOLUMES=${COHERENCE_VOLUMES:-replica}
 BENCH=${COHERENCE_BENCH:-}
 BOUND_MS=200
 
 case "$SEED$OPS$BENCH" in
 *[!0-9]*) bail "COHERENCE_SEED, COHERENCE_OPS and COHERENCE_BENCH are numbers" ;;
 esac
+for v in $VOLUMES; do
+	case $v in
+	replica | distrep) ;;
+	*) bail "COHERENCE_VOLUMES: replica or distrep, not $v" ;;
+	esac
+done
+# Without the module A's view is its client's answer: stock Gluster's.
+VIEW=
+[ -e /dev/extfuse ] || VIEW=--view-is-stock
 cl_host_setup coherence 2 PROG
 cl_peer_two 20 || bail "node 2 did not become a peer"
 diag "base seed $SEED (COHERENCE_SEED=$SEED reproduces), bound ${BOUND_MS} ms"
@@ -56,7 +72,8 @@ run_segment() {
 	timeout 600 "$PROG" --volume "$vol" --mount "$CL_B/mntA-$vol" \
 		--mount2 "$CL_B/mntC-$vol" --dir tree --seed "$seed" \
 		--bound-ms $BOUND_MS --gfapi-log "$CL_B/gfapi-$vol.log" \
-		--label "$vol/$label" --maps on --counts "$@" >"$out" 2>&1
+		--label "$vol/$label" --maps on --counts $VIEW "$@" \
+		>"$out" 2>&1
 	rc=$?
 	sed 's/^# //; s/^/# /' "$out"
 	ok $rc "$vol, $label: every answer right within ${BOUND_MS} ms" \
@@ -171,7 +188,11 @@ bench() {
 if [ -n "$BENCH" ]; then
 	bench
 else
-	topology gvr replica "$(cl_brick 2 gvr 1)"
-	topology gvd distrep "$(cl_brick 2 gvd 1)"
+	for v in $VOLUMES; do
+		case $v in
+		replica) topology gvr replica "$(cl_brick 2 gvr 1)" ;;
+		distrep) topology gvd distrep "$(cl_brick 2 gvd 1)" ;;
+		esac
+	done
 fi
 tap_done
