@@ -14,10 +14,9 @@
  * before its reply goes back, it sends an empty SETATTR (no attribute
  * set) on each directory whose entries changed, on behalf of the client
  * that made the change: the upcall translator then reports a change of
- * that directory to every other client registered on it.  The bricks'
- * posix translator answers an empty SETATTR with two lstat()s and an
- * lchown(-1, -1), which only moves the directory's ctime, as the change
- * itself already did.
+ * that directory to every other client registered on it.  An empty
+ * SETATTR changes nothing on the brick (at most the directory's ctime,
+ * which the change itself just moved).
  */
 #include <errno.h>
 #include <string.h>
