@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The randomized two-client differential coherence test (tests/cluster/
-# coherence.c) on a two-node cluster, on a replica-2 volume (make check)
-# and, when asked, on a 2x2 distribute-replicate volume, both with group
-# metadata-cache (upcalls on, 600 s windows) and performance/extfuse.  Mount A is checked against what
-# a gfapi client and a second FUSE mount do; each volume gets five
-# segments of operations on one tree, with events between them:
+# coherence.c) on a two-node cluster, on a replica-2 volume and, when
+# asked, on a 2x2 distribute-replicate volume, both with group
+# metadata-cache (upcalls on, 600 s windows) and performance/extfuse.
+# Mount A is checked against what a gfapi client and a second FUSE mount
+# do; each volume gets five segments of operations on one tree, with
+# events between them:
 #
 #   1 warm-up   2 one brick killed   3 brick restarted (start force)
 #   4 graph switch (readdir-ahead on)   5 unrelated option
@@ -24,8 +25,8 @@
 #   COHERENCE_SEED=N       base seed (segment k uses N + k)
 #   COHERENCE_OPS=N        operations per segment (default 400: 2,000 per
 #                          volume)
-#   COHERENCE_VOLUMES=L    which volumes: "replica" (default, as in make
-#                          check), "distrep", or "replica distrep"
+#   COHERENCE_VOLUMES=L    which volumes: "replica" (default), "distrep",
+#                          or "replica distrep"
 #   COHERENCE_BENCH=N      instead: N operations on a replica volume
 #                          mounted stock, with group metadata-cache and
 #                          with extfuse, stale counts printed, no events
