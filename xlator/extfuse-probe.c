@@ -60,8 +60,28 @@ static struct efx_probe_mark *probe_mark_get(xlator_t *this, inode_t *inode)
 	return m;
 }
 
+/*
+ * On a distributed volume a directory lives on every subvolume, and a
+ * name in it on one: each brick reports the changes it makes only to the
+ * clients registered there.  So what a request says about a directory
+ * counts only when the request reached every subvolume (LOOKUP, STAT,
+ * SETATTR of a directory do; CREATE-like requests, READDIR and the
+ * postparent of an entry request reach one), and its attributes too: the
+ * cluster translator merges them from all subvolumes only then.
+ */
+static bool probe_partial_dir(xlator_t *this, inode_t *inode,
+			      const struct iatt *ia, bool whole)
+{
+	struct efx_probe_priv *priv = this->private;
+
+	if (whole || !priv || !priv->spread)
+		return false;
+	return (inode && inode->ia_type == IA_IFDIR) ||
+	       (ia && ia->ia_type == IA_IFDIR);
+}
+
 static void probe_mark_one(xlator_t *this, inode_t *inode, uint64_t t,
-			   const struct iatt *ia, bool registered)
+			   const struct iatt *ia, bool registered, bool whole)
 {
 	struct efx_probe_mark *m;
 
@@ -70,6 +90,8 @@ static void probe_mark_one(xlator_t *this, inode_t *inode, uint64_t t,
 	    gf_uuid_compare(inode->gfid, (unsigned char *)ia->ia_gfid))
 		ia = NULL;
 	if (!ia && !registered)
+		return;
+	if (probe_partial_dir(this, inode, ia, whole))
 		return;
 	LOCK(&inode->lock);
 	m = probe_mark_get(this, inode);
@@ -86,18 +108,20 @@ static void probe_mark_one(xlator_t *this, inode_t *inode, uint64_t t,
  * Record a reply wound at t: about inode (may be NULL), with attributes ia
  * (may be NULL).  registered: the servers now report changes of inode to
  * this client (the inode the upcall translator registers for that request).
- * Attributes are also recorded on the inode linked for their gfid, which a
- * fresh inode of a LOOKUP is merged into, and which postparent names.
+ * whole: the request reached every subvolume that holds inode (see
+ * probe_partial_dir).  Attributes are also recorded on the inode linked for
+ * their gfid, which a fresh inode of a LOOKUP is merged into, and which
+ * postparent names.
  */
-static void probe_mark(xlator_t *this, inode_t *inode, uint64_t t,
-		       const struct iatt *ia, bool registered)
+static void probe_mark_req(xlator_t *this, inode_t *inode, uint64_t t,
+			   const struct iatt *ia, bool registered, bool whole)
 {
 	inode_table_t *itable = NULL;
 	inode_t *linked = NULL;
 
 	ia = probe_iatt(ia);
 	if (inode)
-		probe_mark_one(this, inode, t, ia, registered);
+		probe_mark_one(this, inode, t, ia, registered, whole);
 	if (!ia)
 		return;
 	if (this->graph && this->graph->top)
@@ -107,7 +131,7 @@ static void probe_mark(xlator_t *this, inode_t *inode, uint64_t t,
 	if (!linked)
 		return;
 	if (linked != inode)
-		probe_mark_one(this, linked, t, ia, registered && inode);
+		probe_mark_one(this, linked, t, ia, registered && inode, whole);
 	inode_unref(linked);
 }
 
@@ -125,11 +149,27 @@ static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t)
 	UNLOCK(&inode->lock);
 }
 
+/* A request on one inode: the cluster translator sends those about a
+ * directory to every subvolume. */
+static void probe_mark(xlator_t *this, inode_t *inode, uint64_t t,
+		       const struct iatt *ia, bool registered)
+{
+	probe_mark_req(this, inode, t, ia, registered, true);
+}
+
+/* A request that may reach one subvolume only (an entry request, or a
+ * READDIR), about inode, here the directory or an entry in it. */
+static void probe_mark_part(xlator_t *this, inode_t *inode, uint64_t t,
+			    const struct iatt *ia, bool registered)
+{
+	probe_mark_req(this, inode, t, ia, registered, false);
+}
+
 /* Attributes of a directory that the reply names only by its gfid. */
 static void probe_mark_parent(xlator_t *this, uint64_t t,
 			      const struct iatt *postparent)
 {
-	probe_mark(this, NULL, t, postparent, false);
+	probe_mark_part(this, NULL, t, postparent, false);
 }
 
 /* ---- lookup and attributes ---------------------------------------------- */
@@ -283,7 +323,7 @@ static void probe_entry_reply(call_frame_t *frame, void *cookie, xlator_t *this,
 	if (op_ret < 0)
 		return;
 	probe_mark(this, inode, PROBE_TIME(cookie), buf, false);
-	probe_mark(this, parent, PROBE_TIME(cookie), postparent, true);
+	probe_mark_part(this, parent, PROBE_TIME(cookie), postparent, true);
 }
 
 static int32_t probe_entry_cbk(call_frame_t *frame, void *cookie,
@@ -453,12 +493,12 @@ static void probe_listing_reply(call_frame_t *frame, void *cookie,
 	frame->local = NULL;
 	if (op_ret < 0)
 		return;
-	probe_mark(this, fd->inode, t, NULL, true);
+	probe_mark_part(this, fd->inode, t, NULL, true);
 	if (!entries)
 		return;
 	list_for_each_entry (e, &entries->list, list)
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			probe_mark(this, e->inode, t, &e->d_stat, false);
+			probe_mark_part(this, e->inode, t, &e->d_stat, false);
 }
 
 static int32_t probe_readdirp_cbk(call_frame_t *frame, void *cookie,
@@ -622,14 +662,27 @@ static int32_t probe_releasedir(xlator_t *this, fd_t *fd)
 
 static int32_t probe_init(xlator_t *this)
 {
+	struct efx_probe_priv *priv;
+	xlator_t *child;
+
 	if (!this->children || this->children->next) {
 		gf_msg(this->name, GF_LOG_ERROR, 0, EXTFUSE_MSG_INIT_FAILED,
 		       "performance/extfuse-probe needs exactly one child");
 		return -1;
 	}
-	this->private = GF_CALLOC(1, sizeof(struct efx_probe_priv),
-				  gf_extfuse_mt_probe_priv);
-	return this->private ? 0 : -1;
+	priv = GF_CALLOC(1, sizeof(*priv), gf_extfuse_mt_probe_priv);
+	if (!priv)
+		return -1;
+	child = FIRST_CHILD(this);
+	/* glusterd puts cluster/distribute on top of every volume, with one
+	 * subvolume when the volume is not distributed. */
+	priv->spread = child->type &&
+		       !strncmp(child->type, "cluster/", strlen("cluster/")) &&
+		       strcmp(child->type, "cluster/replicate") &&
+		       strcmp(child->type, "cluster/disperse") &&
+		       child->children && child->children->next;
+	this->private = priv;
+	return 0;
 }
 
 static void probe_fini(xlator_t *this)

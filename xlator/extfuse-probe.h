@@ -42,6 +42,9 @@ struct efx_probe_mark {
  */
 struct efx_probe_priv {
 	uint64_t reset_ns;
+	/* The child spreads names over several subvolumes: a request about a
+	 * directory may reach only some of the bricks that hold it. */
+	bool spread;
 };
 
 /* A subvolume went down or came back: every registration may be lost. */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Coherence holes, one section each, on a two-node replica-2 cluster with
+# Coherence holes, one section each, on a two-node replica-2 cluster (and a
+# 2x2 distribute-replicate volume for distributed volumes) with
 # the metadata-cache group (600 s windows): after each event, what the
 # extension would answer the kernel (efx-ask, through BPF_PROG_TEST_RUN)
 # must never be older than what stock Gluster returns.
@@ -278,5 +279,53 @@ left=$("$DUMP" attr-left "$CONN" "$HERE")
 ok $? "attributes live at most 60 s (${left:-no} ms left)"
 cl_set 1 volume set $VOL features.cache-invalidation on >/dev/null &&
 	cl_set 1 volume set $VOL performance.cache-invalidation on >/dev/null
+
+# --- 4. distributed volumes: a registration covers what it reached ------
+# A 2x2 distribute-replicate volume with 6 s windows (5 s served): a
+# directory lives on both subvolumes, a name in it on one.  A CREATE renews
+# the directory's registration on one subvolume only, so a missing name
+# hashed to the other must not be served past the lookup that registered
+# the directory everywhere.
+DV=gv4
+cl_distrep_volume $DV && cl_set 1 volume set $DV group metadata-cache >/dev/null &&
+	cl_set 1 volume set $DV features.cache-invalidation-timeout 6 >/dev/null &&
+	cl_set 1 volume set $DV performance.md-cache-timeout 6 >/dev/null &&
+	cl_cli 1 volume start $DV >/dev/null &&
+	cl_set 1 volume set $DV user.extfuse on >/dev/null ||
+	bail "distribute-replicate volume $DV"
+cl_mount mntC $DV && cl_mount mntD $DV || bail "mounts of $DV"
+C=$CL_B/mntC
+D=$CL_B/mntD
+CONNC=$(cl_conn mntC)
+cl_wait 30 sh -c "ls '$C' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONNC" ||
+	bail "client C did not pin its maps"
+mkdir "$D/d" && touch $(seq -f "$D/d/n%g" 16) || bail "cannot populate d"
+brick_path() { cl_brick 1 $DV "$1" | cut -d: -f2-; }
+# subvolume N's names: on its brick of node 1
+names_on() { ls "$(brick_path "$1")/d" | grep '^n' | head -n 1; }
+NAME1=$(names_on 1)
+NAME2=$(names_on 2)
+[ -n "$NAME1" ] && [ -n "$NAME2" ] || bail "no names on both subvolumes"
+rm -f "$D"/d/n*
+diag "$NAME1 hashes to subvolume 1, $NAME2 to subvolume 2"
+sleep 1.2
+stat "$C/d" >/dev/null # unknown to C: the lookup registers d everywhere
+t0=$(date +%s.%N)
+stat "$C/d/$NAME2" >/dev/null 2>&1
+DD=$("$DUMP" resolve "$CONNC" d)
+is "$("$ASK" lookup "$CONNC" "$DD" "$NAME2")" ENOENT \
+	"after a lookup of d, its missing names are answered in the kernel"
+sleep 4
+touch "$C/d/$NAME1" # registers d again on subvolume 1 only
+stat "$C/d/$NAME2" >/dev/null 2>&1
+diag "right after: $NAME2 answered ${out:-$("$ASK" lookup "$CONNC" "$DD" "$NAME2")}"
+# Subvolume 2 forgets C's registration 6 s after the lookup (whole seconds).
+sleep "$(echo "$t0 + 7.2 - $(date +%s.%N)" | bc)"
+echo new >"$D/d/$NAME2"
+sleep 0.5
+out=$("$ASK" lookup "$CONNC" "$DD" "$NAME2")
+[ "$out" != ENOENT ]
+ok $? "a name created on the subvolume the CREATE missed is not answered missing (answered: ${out:-nothing})"
+is "$(cat "$C/d/$NAME2" 2>/dev/null)" new "C reads the new name"
 
 tap_done
