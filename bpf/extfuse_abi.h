@@ -234,8 +234,10 @@ struct extfuse_attr_val {
  * Directory listings.  extfuse_dirs holds one header per (directory, kind);
  * extfuse_chunks holds the listing as ready-made reply buffers, keyed by
  * the d_off cookie the kernel sends to continue: 0 for the first chunk, then
- * the daemon's own d_off of the last entry of the previous chunk, so a READDIR
- * that misses the cache continues correctly at the daemon.  The listing ends
+ * the d_off of the last entry of the previous chunk, so a READDIR that
+ * misses the cache continues at the daemon.  The cookies are the daemon's,
+ * strictly increasing within a listing (the Gluster translator hands out
+ * positions and maps them back to the servers' cookies).  The listing ends
  * with an empty chunk (len 0, EXTFUSE_CHUNK_EOF).  A chunk is served only
  * while its listing_id equals its header's; a header is served only while
  * fresh and at the directory's current version.  READDIRPLUS chunks carry

@@ -54,6 +54,7 @@ static struct efx_node *efx_node_get(xlator_t *this, inode_t *inode,
 	INIT_LIST_HEAD(&node->release);
 	INIT_LIST_HEAD(&node->plist);
 	INIT_LIST_HEAD(&node->names);
+	INIT_LIST_HEAD(&node->cookies);
 	node->inode = inode;
 	node->nodeid = efx_nodeid(inode);
 	v = (uint64_t)(uintptr_t)node;
@@ -406,6 +407,8 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 	if (inode_ctx_del(inode, this, &v) != 0 || !v)
 		return 0;
 	node = (struct efx_node *)(uintptr_t)v;
+	/* No fd can present its cookies any more: fds hold the inode. */
+	efx_cookies_free(node);
 	if (!priv) {
 		GF_FREE(node);
 		return 0;

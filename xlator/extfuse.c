@@ -106,6 +106,20 @@ void efx_local_free(struct efx_local *local)
 	GF_FREE(local);
 }
 
+/* A local whether or not anything is mirrored (listings translate their
+ * cookies always); the stamp of inode when it is. */
+struct efx_local *efx_prepare_always(call_frame_t *frame, xlator_t *this,
+				     inode_t *inode)
+{
+	struct efx_local *local = efx_local_new(frame);
+
+	if (local && inode) {
+		local->inode = inode_ref(inode);
+		efx_stamp(this, inode, &local->st, &local->have_st);
+	}
+	return local;
+}
+
 /* Read the stamps a callback will publish with (before winding). */
 struct efx_local *efx_prepare(call_frame_t *frame, xlator_t *this,
 			      inode_t *inode, inode_t *parent, const char *name)
@@ -445,8 +459,8 @@ static int32_t efx_priv_dump(xlator_t *this)
 			   GF_ATOMIC_GET(priv->c.negatives));
 	gf_proc_dump_write("published_dirs", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.dirs));
-	gf_proc_dump_write("unordered_dirs_skipped", "%" PRIu64,
-			   GF_ATOMIC_GET(priv->c.dirs_unordered));
+	gf_proc_dump_write("foreign_dir_cookies", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.dirs_foreign));
 	gf_proc_dump_write("invalidations", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.invalidations));
 	gf_proc_dump_write("upcalls", "%" PRIu64,

@@ -59,6 +59,8 @@ struct efx_node {
 	inode_t *inode; /* referenced only while pinned */
 	uint64_t nodeid;
 	unsigned int nnames;
+	struct list_head cookies; /* efx_cookies of its published listings */
+	unsigned int ncookies;
 	bool pinned;
 	bool queued;
 	/* Not pinned again since the sweeper took its id: the grace
@@ -66,13 +68,26 @@ struct efx_node {
 	bool sweepable;
 };
 
-/* A READDIR(P) listing being collected on one fd. */
+/*
+ * The daemon's cookies of one listing a published listing's cookies stand
+ * for, by position (extfuse-dir.c); on the directory's node.
+ */
+struct efx_cookies {
+	struct list_head list;
+	uint64_t gen;
+	size_t n;
+	uint64_t off[];
+};
+
+/* A READDIR(P) listing being read on one fd. */
 struct efx_listing {
 	struct extfuse_stamp st;
-	uint64_t next_off;
+	uint64_t gen; /* of the listing read on this fd; 0: none */
+	size_t noffs, offs_cap;
+	uint64_t *offs; /* the servers' cookie of each position */
 	size_t n, cap;
-	struct extfuse_dirent *ents;
-	bool valid;
+	struct extfuse_dirent *ents; /* the entries, to publish */
+	bool valid; /* ents hold every entry from offset 0 */
 };
 
 struct efx_counters {
@@ -80,7 +95,7 @@ struct efx_counters {
 	gf_atomic_t entries;
 	gf_atomic_t negatives;
 	gf_atomic_t dirs;
-	gf_atomic_t dirs_unordered;
+	gf_atomic_t dirs_foreign; /* READDIR at a cookie not ours */
 	gf_atomic_t invalidations;
 	gf_atomic_t upcalls;
 	gf_atomic_t kernel_notified;
@@ -137,6 +152,8 @@ struct efx_local {
 	char *name;
 	char *name2;
 	off_t offset;
+	uint64_t gen; /* listing the reply continues (0: not translated) */
+	size_t pos; /* its position before this reply */
 	bool have_st;
 	bool have_pst;
 	/* lookup: the request, and a miss held back while the servers are
@@ -190,6 +207,8 @@ void efx_count_ret(xlator_t *this, int ret, const char *what);
 struct efx_local *efx_prepare(call_frame_t *frame, xlator_t *this,
 			      inode_t *inode, inode_t *parent,
 			      const char *name);
+struct efx_local *efx_prepare_always(call_frame_t *frame, xlator_t *this,
+				     inode_t *inode);
 void efx_local_free(struct efx_local *local);
 void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg);
 void efx_apply_config(xlator_t *this, struct extfuse *ef);
@@ -256,6 +275,7 @@ int32_t efx_readdirp(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size,
 int32_t efx_readdir(call_frame_t *frame, xlator_t *this, fd_t *fd, size_t size,
 		    off_t off, dict_t *xdata);
 int32_t efx_releasedir(xlator_t *this, fd_t *fd);
+void efx_cookies_free(struct efx_node *node);
 
 /* extfuse-upcall.c */
 void efx_upcall(xlator_t *this, struct gf_upcall *up);

@@ -8,6 +8,9 @@
  *   efx-ask lookup CONN PARENT NAME   "nodeid=N mode=%o ..." or "ENOENT"
  *   efx-ask lookup CONN PARENT NAME UID   the same, asked by UID (fsuid and
  *                                     fsgid UID, no groups) instead of root
+ *   efx-ask readdir CONN DIR          "D_OFF NAME" a line, read as the
+ *                                     kernel reads (READDIR from offset 0,
+ *                                     then from the last d_off, to the end)
  *
  * Exit status: 0 answered in the kernel, 1 sent to the daemon, 2 error.
  */
@@ -50,10 +53,53 @@ static int report(const struct extfuse_req *req)
 	return 0;
 }
 
+/*
+ * A whole listing as the kernel asks for it, each reply checked as the
+ * module checks it: 0 when the extension answered every request.
+ */
+static int ask_readdir(struct extfuse *ef, __u64 dir)
+{
+	struct extfuse_req req;
+	__u64 off = 0;
+	int ret;
+
+	for (;;) {
+		const struct fuse_dirent *d;
+		size_t at = 0;
+
+		extfuse_req_init(&req, FUSE_READDIR, dir);
+		req.offset = off;
+		req.size = EXTFUSE_DIRBUF_SIZE;
+		ret = extfuse_ask(ef, &req);
+		if (ret < 0) {
+			fprintf(stderr, "efx-ask: %s\n", strerror(-ret));
+			return 2;
+		}
+		if (req.verdict != EXTFUSE_VERDICT_ANSWER)
+			return 1;
+		if (req.out_size == 0)
+			return 0;
+		while (at + FUSE_NAME_OFFSET <= req.out_size) {
+			d = (const struct fuse_dirent *)(req.out.dirbuf + at);
+			if (at + FUSE_DIRENT_SIZE(d) > req.out_size ||
+			    d->off <= off) {
+				fprintf(stderr, "efx-ask: bad record at %zu\n",
+					at);
+				return 2;
+			}
+			printf("%llu %.*s\n", (unsigned long long)d->off,
+			       (int)d->namelen, d->name);
+			off = d->off;
+			at += FUSE_DIRENT_SIZE(d);
+		}
+	}
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: efx-ask getattr CONN NODEID\n"
-			"       efx-ask lookup CONN PARENT NAME [UID]\n");
+			"       efx-ask lookup CONN PARENT NAME [UID]\n"
+			"       efx-ask readdir CONN DIR\n");
 	return 2;
 }
 
@@ -61,11 +107,21 @@ int main(int argc, char **argv)
 {
 	struct extfuse_req req;
 	struct extfuse *ef;
+	long uid = -1;
+	char *end;
 	int ret;
 
-	char *end;
-	long uid = -1;
-
+	if (argc == 4 && !strcmp(argv[1], "readdir")) {
+		ret = extfuse_open(argv[2], NULL, &ef);
+		if (ret < 0) {
+			fprintf(stderr, "efx-ask: connection %s: %s\n", argv[2],
+				strerror(-ret));
+			return 2;
+		}
+		ret = ask_readdir(ef, strtoull(argv[3], NULL, 0));
+		extfuse_close(ef);
+		return ret;
+	}
 	if (argc == 6 && !strcmp(argv[1], "lookup")) {
 		uid = strtol(argv[5], &end, 10);
 		if (*end || uid < 0 || uid > 0xfffffffeL) {

@@ -237,9 +237,8 @@ done
 
 v=$(dump_counter errors)
 is "$v" 0 "statedump counter errors is 0"
-# Listings with brick cookies out of order are not mirrored: how often.
 diag "listings published $(dump_counter published_dirs)," \
-	"skipped for unordered cookies $(dump_counter unordered_dirs_skipped)"
+	"READDIRs at cookies not ours $(dump_counter foreign_dir_cookies)"
 
 # --- 5. options, reconfigured live through user.extfuse.<option> ------
 count() { "$DUMP" "$1" "$CONN" | wc -l; }
@@ -281,8 +280,8 @@ ok $rc "and attributes still equal stat(2) after the switch"
 [ $rc = 0 ] || diag "$out"
 if graph_has_extfuse mntA; then
 	diag "with readdir-ahead: listings published" \
-		"$(dump_counter published_dirs), skipped for unordered" \
-		"cookies $(dump_counter unordered_dirs_skipped)"
+		"$(dump_counter published_dirs), READDIRs at cookies not" \
+		"ours $(dump_counter foreign_dir_cookies)"
 fi
 DIR=$("$DUMP" resolve "$CONN" d)
 

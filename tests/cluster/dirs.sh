@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Directories on a 2x2 distribute-replicate volume (metadata-cache group):
+# listings mirrored whatever the order of the bricks' cookies and retired
+# by another client's changes, READDIRs that reach the daemon with the
+# cookies the kernel was served.  What the kernel would be answered is
+# asked through efx-ask (BPF_PROG_TEST_RUN on the pinned extension).
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/cluster/lib.sh"
+
+VOL=gv0
+
+cl_host_setup extfuse-dirs 2 DUMP ASK
+command -v perl >/dev/null || bail "perl is needed"
+cl_peer_two 20 || bail "node 2 did not become a peer"
+cl_distrep_volume $VOL || bail "volume create failed"
+cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
+	bail "group metadata-cache failed"
+cl_cli 1 volume start $VOL >/dev/null || bail "volume start failed"
+cl_set 1 volume set $VOL user.extfuse on >/dev/null || bail "user.extfuse on"
+cl_mount mntA $VOL || bail "mount A failed"
+cl_mount mntB $VOL || bail "mount B failed"
+A=$CL_B/mntA
+B=$CL_B/mntB
+CONN=$(cl_conn mntA)
+cl_wait 30 sh -c "ls '$A' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONN" ||
+	bail "client A did not pin its maps"
+
+# served NODEID: the names the kernel would be served, sorted; fails when
+# any READDIR of the listing would go to the daemon.
+served() { "$ASK" readdir "$CONN" "$1" >"$CL_B/served" && cut -d' ' -f2- "$CL_B/served" | sort; }
+truth() { ls -a "$B/$1" | sort; }
+brick_names() { ls "$(cl_brick 1 $VOL "$1" | cut -d: -f2-)/$2" | wc -l; }
+
+# --- 1. listings on a distributed volume --------------------------------
+mkdir "$B/d" && (cd "$B/d" && seq -f 'file-%g' 300 | xargs touch) ||
+	bail "cannot populate d"
+n1=$(brick_names 1 d)
+n2=$(brick_names 2 d)
+[ "$n1" -gt 0 ] && [ "$n2" -gt 0 ]
+ok $? "names on both subvolumes ($n1 and $n2)"
+sleep 1.2
+ls "$A/d" >/dev/null
+D=$("$DUMP" resolve "$CONN" d)
+"$DUMP" has-dir "$CONN" "$D"
+ok $? "the listing of d is published"
+out=$(served "$D")
+ok $? "every READDIR of d would be answered in the kernel"
+[ "$out" = "$(truth d)" ]
+ok $? "with exactly the names of d ($(echo "$out" | wc -l) served)"
+is "$(ls "$A/d" | sort)" "$(ls "$B/d" | sort)" "A lists d as B does"
+
+# The kernel continues at a cookie it was served; the daemon must take it
+# (on a fresh fd, which never read the listing through the daemon).
+cookie=$(sed -n '150p' "$CL_B/served" | cut -d' ' -f1)
+rest=$(sed -n '151,$p' "$CL_B/served" | cut -d' ' -f2- | sort)
+got=$(perl -e 'opendir(my $d, $ARGV[0]) or die; seekdir($d, $ARGV[1]);
+	print "$_\n" for readdir($d);' "$A/d" "$cookie" | sort)
+[ -n "$cookie" ] && [ "$got" = "$rest" ]
+ok $? "a READDIR at a served cookie reaches the daemon and goes on from there"
+# telldir/seekdir on one fd read through the daemon
+same=$(perl -e 'opendir(my $d, $ARGV[0]) or die; readdir($d) for 1..100;
+	my $p = telldir($d); my @a = readdir($d); seekdir($d, $p);
+	my @b = readdir($d); print "@a" eq "@b" && @a ? "same" : "differ";' "$A/d")
+is "$same" same "seekdir to a telldir cookie reads the same entries again"
+
+# --- 2. another client's changes retire the listing ----------------------
+retired() { # WHAT: the listing of d is no longer served, relisted after
+	local rc
+	sleep 0.5
+	served "$D" >/dev/null
+	rc=$?
+	[ $rc = 1 ]
+	ok $? "$1 retires the listing of d"
+	sleep 1.2
+	ls "$A/d" >/dev/null
+	served "$D" >/dev/null
+}
+touch "$B/d/created"
+retired "a create from B"
+is "$(served "$D")" "$(truth d)" "listed again, it has the new name"
+rm "$B/d/file-7"
+retired "an unlink from B"
+mv "$B/d/file-8" "$B/d/renamed"
+retired "a rename in d from B"
+is "$(served "$D")" "$(truth d)" "listed again, it has the renamed name"
+
+tap_done
