@@ -69,6 +69,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 131072);
+	__type(key, struct extfuse_name_key);
+	__type(value, struct extfuse_name_val);
+} extfuse_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);
 	__type(key, __u64);
 	__type(value, __u64);
 } extfuse_vers SEC(".maps");
@@ -378,19 +386,77 @@ static __always_inline int load_name(struct name_buf *nb,
 	return check_name(nb);
 }
 
-/* Load and check the LOOKUP name, then snapshot its entry.  A separate
- * frame: the 256-byte key is dead once the entry is read. */
+/* The name hash of extfuse_abi.h over a checked (NUL-padded) name. */
+static __noinline __u64 hash_name(const struct name_buf *nb)
+{
+	const __u64 *words = (const __u64 *)nb->key.name;
+	__u64 h = EXTFUSE_NAME_HASH_INIT;
+
+#pragma clang loop unroll(disable)
+	for (int w = 0; w < EXTFUSE_NAME_WORDS; w++)
+		h = extfuse_name_hash_step(h, words[w]);
+	return h;
+}
+
+/* Load and check the LOOKUP name, then snapshot its entry; *hash: the
+ * name's hash when it has none.  A separate frame: the 256-byte key is
+ * dead once the entry is read. */
 static __noinline enum lookup_result
 lookup_name(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
-	    struct extfuse_entry_val *ent)
+	    struct extfuse_entry_val *ent, __u64 *hash)
 {
+	enum lookup_result r;
 	struct name_buf nb;
 
 	if (load_name(&nb, ctx, false)) {
 		STAT_INC(stats_of(EXTFUSE_SOP_LOOKUP), errors);
 		return BAD;
 	}
-	return find_entry(ctx, cfg, &nb.key, ent);
+	r = find_entry(ctx, cfg, &nb.key, ent);
+	if (r == MISSING)
+		*hash = hash_name(&nb);
+	return r;
+}
+
+/*
+ * The name (of hash) has no entry: is it absent from a complete, current
+ * listing of the parent?  FOUND when it is.  The header is looked up again
+ * after the name (see find_attr); a name written by a newer listing than
+ * the header's counts as present.
+ */
+static __noinline enum lookup_result
+listed_absent(const struct extfuse_req *ctx, const struct extfuse_config *cfg,
+	      __u64 hash)
+{
+	struct extfuse_dir_key dkey = { .dir = ctx->nodeid,
+					.kind = EXTFUSE_DIR_NAMES };
+	struct extfuse_name_key nkey = { .dir = ctx->nodeid, .hash = hash };
+	const struct extfuse_name_val *name;
+	const struct extfuse_dir_val *hdr;
+	__u64 id, expiry, version, epoch;
+	enum lookup_result r;
+
+	if (!(cfg->flags & EXTFUSE_CFG_DIRS) ||
+	    !(cfg->flags & EXTFUSE_CFG_NEGATIVE))
+		return MISSING;
+	hdr = bpf_map_lookup_elem(&extfuse_dirs, &dkey);
+	if (!hdr)
+		return MISSING;
+	id = hdr->listing_id;
+	expiry = hdr->expiry_ns;
+	version = hdr->version;
+	epoch = hdr->epoch;
+	r = check_fresh(ctx, cfg, expiry, version, epoch, ctx->nodeid);
+	if (r != FOUND)
+		return r;
+	name = bpf_map_lookup_elem(&extfuse_names, &nkey);
+	if (name && name->listing_id >= id)
+		return MISSING; /* listed: the daemon names it */
+	if (bpf_map_lookup_elem(&extfuse_dirs, &dkey) != hdr ||
+	    hdr->listing_id != id || hdr->expiry_ns != expiry ||
+	    hdr->version != version || hdr->epoch != epoch)
+		return STALE;
+	return FOUND;
 }
 
 static __always_inline bool is_ctx_valid(const struct extfuse_req *ctx)
@@ -427,7 +493,8 @@ static __always_inline int count_served(__u64 nodeid)
 static __noinline int handle_lookup(struct extfuse_req *ctx,
 				    struct extfuse_config *cfg,
 				    enum lookup_result found,
-				    const struct extfuse_entry_val *ent)
+				    const struct extfuse_entry_val *ent,
+				    bool absent)
 {
 	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_LOOKUP);
 	struct attr_snap attr;
@@ -435,7 +502,7 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 	bool unsure;
 	__u64 tmo;
 
-	if (found != FOUND) {
+	if (found != FOUND && !absent) {
 		count_result(st, found);
 		return EXTFUSE_VERDICT_PASS;
 	}
@@ -456,7 +523,7 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 		return EXTFUSE_VERDICT_PASS;
 	}
 
-	if (ent->flags & EXTFUSE_ENTRY_NEGATIVE) {
+	if (absent || (ent->flags & EXTFUSE_ENTRY_NEGATIVE)) {
 		if (!(cfg->flags & EXTFUSE_CFG_NEGATIVE)) {
 			STAT_INC(st, misses);
 			return EXTFUSE_VERDICT_PASS;
@@ -632,7 +699,8 @@ static __noinline int handle_readdir(struct extfuse_req *ctx,
 	return EXTFUSE_VERDICT_ANSWER;
 }
 
-/* Drop both listings of dir; returns how many were cached. */
+/* Drop both listings of dir and its names' completeness; returns how
+ * many were cached. */
 static __always_inline int drop_listings(struct extfuse_stats *st, __u64 dir)
 {
 	struct extfuse_dir_key dkey = { .dir = dir, .kind = EXTFUSE_DIR_PLAIN };
@@ -641,6 +709,9 @@ static __always_inline int drop_listings(struct extfuse_stats *st, __u64 dir)
 	if (bpf_map_delete_elem(&extfuse_dirs, &dkey) == 0)
 		dropped++;
 	dkey.kind = EXTFUSE_DIR_PLUS;
+	if (bpf_map_delete_elem(&extfuse_dirs, &dkey) == 0)
+		dropped++;
+	dkey.kind = EXTFUSE_DIR_NAMES;
 	if (bpf_map_delete_elem(&extfuse_dirs, &dkey) == 0)
 		dropped++;
 	return dropped;
@@ -789,7 +860,9 @@ int extfuse_handle(struct extfuse_req *ctx)
 	struct extfuse_entry_val ent;
 	struct extfuse_config *cfg;
 	enum lookup_result r;
+	__u64 hash = 0;
 	__u32 zero = 0;
+	bool absent;
 	int dropped;
 
 	ctx->verdict = EXTFUSE_VERDICT_PASS;
@@ -857,8 +930,10 @@ int extfuse_handle(struct extfuse_req *ctx)
 	case FUSE_LOOKUP:
 		/* Two stages, so that the name key and the attribute
 		 * snapshots are never on the stack together. */
-		r = lookup_name(ctx, cfg, &ent);
-		ctx->verdict = handle_lookup(ctx, cfg, r, &ent);
+		r = lookup_name(ctx, cfg, &ent, &hash);
+		absent = r == MISSING &&
+			 listed_absent(ctx, cfg, hash) == FOUND;
+		ctx->verdict = handle_lookup(ctx, cfg, r, &ent, absent);
 		return 0;
 	case FUSE_GETATTR:
 		ctx->verdict = handle_getattr(ctx, cfg);

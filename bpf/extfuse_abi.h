@@ -177,6 +177,7 @@ static inline int extfuse_op_modifies(__u32 opcode)
 #define EXTFUSE_MAP_ATTRS "extfuse_attrs" /* hash, nodeid -> attr_val */
 #define EXTFUSE_MAP_DIRS "extfuse_dirs" /* hash, dir_key -> dir_val */
 #define EXTFUSE_MAP_CHUNKS "extfuse_chunks" /* hash, chunk_key -> chunk_val */
+#define EXTFUSE_MAP_NAMES "extfuse_names" /* hash, name_key -> name_val */
 #define EXTFUSE_MAP_VERS "extfuse_vers" /* hash, nodeid -> __u64 version */
 #define EXTFUSE_MAP_SERVED "extfuse_served" /* hash, nodeid -> __u64 count */
 #define EXTFUSE_MAP_STATS "extfuse_stats" /* per-CPU array of extfuse_stats */
@@ -246,6 +247,7 @@ struct extfuse_attr_val {
 enum extfuse_dir_kind {
 	EXTFUSE_DIR_PLAIN = 0, /* struct fuse_dirent records */
 	EXTFUSE_DIR_PLUS = 1, /* struct fuse_direntplus records */
+	EXTFUSE_DIR_NAMES = 2, /* header only: every name is in extfuse_names */
 };
 
 struct extfuse_dir_key {
@@ -279,6 +281,48 @@ struct extfuse_chunk_val {
 	__u32 flags; /* EXTFUSE_CHUNK_* */
 	__u8 buf[EXTFUSE_DIRBUF_SIZE];
 };
+
+/*
+ * Misses answered from a complete listing.  A header of kind
+ * EXTFUSE_DIR_NAMES says: every name of directory dir, as of its version,
+ * is in extfuse_names under (dir, extfuse_name_hash(name)) with a
+ * listing_id at least the header's.  While that header is fresh and
+ * current, a LOOKUP of a name with no entry and no such element is
+ * answered ENOENT.  Ids grow with every publish, so an element rewritten
+ * by a newer listing still counts as present, and one left by an older
+ * listing as absent; a hash collision can only make a missing name look
+ * present (the daemon answers then).
+ */
+struct extfuse_name_key {
+	__u64 dir;
+	__u64 hash; /* extfuse_name_hash() of the NUL-padded name */
+};
+
+struct extfuse_name_val {
+	__u64 listing_id; /* of the EXTFUSE_DIR_NAMES header it was written for */
+};
+
+#define EXTFUSE_NAME_WORDS (EXTFUSE_NAME_BUF / 8)
+#define EXTFUSE_NAME_HASH_INIT 0xcbf29ce484222325ull
+
+/* One step of the name hash over word w of the NUL-padded name. */
+static inline __u64 extfuse_name_hash_step(__u64 h, __u64 w)
+{
+	h ^= w;
+	h *= 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* The hash of a name held NUL padded in EXTFUSE_NAME_WORDS words. */
+static inline __u64 extfuse_name_hash(const __u64 *words)
+{
+	__u64 h = EXTFUSE_NAME_HASH_INIT;
+	int i;
+
+	for (i = 0; i < EXTFUSE_NAME_WORDS; i++)
+		h = extfuse_name_hash_step(h, words[i]);
+	return h;
+}
 
 /*
  * extfuse_served: nodeid -> lookups answered in the kernel and not yet
@@ -433,6 +477,8 @@ EXTFUSE_ASSERT_SIZE(struct extfuse_dir_key, 16);
 EXTFUSE_ASSERT_SIZE(struct extfuse_dir_val, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_key, 24);
 EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_val, 4120);
+EXTFUSE_ASSERT_SIZE(struct extfuse_name_key, 16);
+EXTFUSE_ASSERT_SIZE(struct extfuse_name_val, 8);
 EXTFUSE_ASSERT_SIZE(struct extfuse_stats, 64);
 EXTFUSE_ASSERT_SIZE(struct extfuse_config, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_attach, 24);

@@ -312,6 +312,7 @@ static int load_skel(struct extfuse_bpf **out, const struct extfuse_opts *o)
 	bpf_map__set_max_entries(skel->maps.extfuse_entries, o->max_entries);
 	bpf_map__set_max_entries(skel->maps.extfuse_attrs, o->max_entries);
 	bpf_map__set_max_entries(skel->maps.extfuse_dirs, o->max_entries);
+	bpf_map__set_max_entries(skel->maps.extfuse_names, o->max_entries);
 	bpf_map__set_max_entries(skel->maps.extfuse_vers, o->max_entries);
 	bpf_map__set_max_entries(skel->maps.extfuse_served, o->max_entries);
 	bpf_map__set_max_entries(skel->maps.extfuse_chunks, o->max_chunks);

@@ -31,6 +31,7 @@ enum ef_map {
 	EF_ATTRS,
 	EF_DIRS,
 	EF_CHUNKS,
+	EF_NAMES,
 	EF_VERS,
 	EF_SERVED,
 	EF_STATS,

@@ -100,7 +100,7 @@ int extfuse_invalidate_dir(struct extfuse *ef, __u64 dir)
 int ef_clear_caches(struct extfuse *ef)
 {
 	static const enum ef_map caches[] = { EF_DIRS, EF_ENTRIES, EF_ATTRS,
-					      EF_CHUNKS };
+					      EF_CHUNKS, EF_NAMES };
 	int err, ret = 0;
 	size_t i;
 

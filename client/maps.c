@@ -25,6 +25,9 @@ const struct ef_map_desc ef_maps[EF_NMAPS] = {
 	[EF_CHUNKS] = { EXTFUSE_MAP_CHUNKS, BPF_MAP_TYPE_HASH,
 			BPF_MAP_TYPE_LRU_HASH, sizeof(struct extfuse_chunk_key),
 			sizeof(struct extfuse_chunk_val) },
+	[EF_NAMES] = { EXTFUSE_MAP_NAMES, BPF_MAP_TYPE_HASH,
+		       BPF_MAP_TYPE_LRU_HASH, sizeof(struct extfuse_name_key),
+		       sizeof(struct extfuse_name_val) },
 	[EF_VERS] = { EXTFUSE_MAP_VERS, BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_HASH,
 		      sizeof(__u64), sizeof(__u64) },
 	[EF_SERVED] = { EXTFUSE_MAP_SERVED, BPF_MAP_TYPE_HASH,
@@ -425,6 +428,30 @@ static int sweep_chunk(struct sweep *s, const struct extfuse_chunk_key *k,
 	return 0;
 }
 
+/*
+ * A name counts only for a header of its listing or an older one; without
+ * a header, a listing being written (at most EF_PUBLISH_MAX_NS old, ids are
+ * clock based) may need it yet.
+ */
+#define EF_PUBLISH_MAX_NS (60ull * 1000000000ull)
+
+static int sweep_name(struct sweep *s, const struct extfuse_name_key *k,
+		      const struct extfuse_name_val *v)
+{
+	struct extfuse_dir_key dk = { .dir = k->dir,
+				      .kind = EXTFUSE_DIR_NAMES };
+	struct extfuse_dir_val hdr;
+	int err;
+
+	if (s->keep && v->listing_id == s->keep)
+		return 0;
+	err = bpf_map_lookup_elem(s->ef->map_fd[EF_DIRS], &dk, &hdr);
+	if ((!err && hdr.listing_id > v->listing_id) ||
+	    (err == -ENOENT && v->listing_id + EF_PUBLISH_MAX_NS < s->now))
+		return sweep_add(s, k);
+	return 0;
+}
+
 static int sweep_one(const void *key, const void *val, void *arg)
 {
 	struct sweep *s = arg;
@@ -449,6 +476,8 @@ static int sweep_one(const void *key, const void *val, void *arg)
 		break;
 	case EF_CHUNKS:
 		return sweep_chunk(s, key, val);
+	case EF_NAMES:
+		return sweep_name(s, key, val);
 	default:
 		break;
 	}

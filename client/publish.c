@@ -460,6 +460,45 @@ static void listing_free(struct listing *l)
 	l->old = (struct offs){ 0 };
 }
 
+/*
+ * Every name of the listing into extfuse_names, then the header that says
+ * they are all there (extfuse_abi.h).  A name that does not fit leaves the
+ * header out: the listing is still served, misses go to the daemon.
+ */
+static int publish_names(struct extfuse *ef, __u64 dir,
+			 const struct extfuse_dirent *ents, size_t n,
+			 __u64 expiry_ns, const struct extfuse_stamp *st)
+{
+	struct extfuse_dir_key dk = { .dir = dir, .kind = EXTFUSE_DIR_NAMES };
+	struct extfuse_dir_val hdr = {
+		.listing_id = new_listing_id(),
+		.expiry_ns = expiry_ns,
+		.version = st->version,
+		.epoch = st->epoch,
+		.nentries = n,
+	};
+	struct extfuse_name_val val = { .listing_id = hdr.listing_id };
+	struct extfuse_name_key key = { .dir = dir };
+	union {
+		char c[EXTFUSE_NAME_BUF];
+		__u64 w[EXTFUSE_NAME_WORDS];
+	} name;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		memset(&name, 0, sizeof(name));
+		strcpy(name.c, ents[i].name); /* checked: <= NAME_MAX */
+		key.hash = extfuse_name_hash(name.w);
+		err = store_keep(ef, EF_NAMES, &key, &val, hdr.listing_id);
+		if (err)
+			return err;
+	}
+	/* A change since the stamp may have removed or added a name. */
+	err = check_stamp(ef, dir, st, "names of listing");
+	return err ? err : store(ef, EF_DIRS, &dk, &hdr);
+}
+
 int extfuse_publish_dir(struct extfuse *ef, __u64 dir,
 			const struct extfuse_dirent *ents, size_t n,
 			__u64 expiry_ns, const struct extfuse_stamp *st)
@@ -494,6 +533,10 @@ int extfuse_publish_dir(struct extfuse *ef, __u64 dir,
 	if (err) {
 		for (; k >= 0; k--)
 			drop_listing(&l[k]);
+	} else if (publish_names(ef, dir, ents, n, expiry_ns, st)) {
+		ef_log(EXTFUSE_LOG_DEBUG,
+		       "%s: listing of %llu published without its names",
+		       ef->conn_id, (unsigned long long)dir);
 	}
 	listing_free(&l[0]);
 	listing_free(&l[1]);

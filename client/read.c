@@ -115,10 +115,14 @@ static int attr_cb(const void *key, const void *val, void *arg)
 	return w->attr(*(const __u64 *)key, val, w->arg);
 }
 
+/* Listings only: a names header has no records. */
 static int dir_cb(const void *key, const void *val, void *arg)
 {
+	const struct extfuse_dir_key *k = key;
 	struct walk_cb *w = arg;
 
+	if (k->kind == EXTFUSE_DIR_NAMES)
+		return 0;
 	return w->dir(key, val, w->arg);
 }
 

@@ -812,6 +812,137 @@ static void test_readdir(void)
 	tap_is(p1.stale - p0.stale, 1, "READDIR stats: 1 stale chunk");
 }
 
+/* ---- misses answered from a complete listing ---------------------- */
+
+#define DIR_L 0x7000ull
+
+static void put_name(__u64 dir, const char *name, __u64 listing)
+{
+	union {
+		char c[EXTFUSE_NAME_BUF];
+		__u64 w[EXTFUSE_NAME_WORDS];
+	} b = { 0 };
+	struct extfuse_name_key k = { .dir = dir };
+	struct extfuse_name_val v = { .listing_id = listing };
+
+	strncpy(b.c, name, EXTFUSE_NAME_MAX);
+	k.hash = extfuse_name_hash(b.w);
+	bpf_map_update_elem(map_fd(skel->maps.extfuse_names), &k, &v, BPF_ANY);
+}
+
+static void put_names_hdr(__u64 dir, __u64 listing, __u64 expiry)
+{
+	struct extfuse_dir_key k = { .dir = dir, .kind = EXTFUSE_DIR_NAMES };
+	struct extfuse_dir_val v = {
+		.listing_id = listing,
+		.expiry_ns = expiry,
+		.version = version_of(dir),
+		.epoch = epoch_now(),
+	};
+
+	bpf_map_update_elem(map_fd(skel->maps.extfuse_dirs), &k, &v, BPF_ANY);
+}
+
+/* The verdict of LOOKUP(dir, name) and its error. */
+static int lookup_verdict(__u64 dir, const char *name, __s32 *error)
+{
+	struct extfuse_req r;
+
+	req_init(&r, FUSE_LOOKUP, dir);
+	req_name(&r, name);
+	run(&r);
+	*error = r.error;
+	return r.verdict;
+}
+
+static bool answered_missing(__u64 dir, const char *name)
+{
+	__s32 err;
+
+	return lookup_verdict(dir, name, &err) == EXTFUSE_VERDICT_ERROR &&
+	       err == -ENOENT;
+}
+
+static bool passed(__u64 dir, const char *name)
+{
+	__s32 err;
+
+	return lookup_verdict(dir, name, &err) == EXTFUSE_VERDICT_PASS;
+}
+
+static void test_listed_misses(void)
+{
+	__u64 exp = NOW + 10 * SEC_NS;
+	struct extfuse_req r;
+
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0755, 1000, 100), exp, 0);
+	tap_ok(passed(DIR_L, "ghost"),
+	       "no complete listing: a name without entry goes to the daemon");
+
+	put_name(DIR_L, "here", 100);
+	put_name(DIR_L, "there", 100);
+	put_names_hdr(DIR_L, 100, exp);
+	tap_ok(answered_missing(DIR_L, "ghost"),
+	       "complete listing: a name not in it is answered ENOENT");
+	tap_ok(passed(DIR_L, "here"),
+	       "a listed name without entry goes to the daemon");
+	tap_ok(answered_missing(DIR_L, "her"),
+	       "a prefix of a listed name is missing");
+
+	put_name(DIR_L, "there", 101);
+	tap_ok(passed(DIR_L, "there"),
+	       "a name rewritten by a newer listing still counts");
+	put_name(DIR_L, "gone", 99);
+	tap_ok(answered_missing(DIR_L, "gone"),
+	       "a name left by an older listing does not");
+
+	set_config(ALL_ON & ~EXTFUSE_CFG_NEGATIVE, epoch_now());
+	tap_ok(passed(DIR_L, "ghost"), "negative caching off: daemon");
+	set_config(ALL_ON & ~EXTFUSE_CFG_DIRS, epoch_now());
+	tap_ok(passed(DIR_L, "ghost"), "directory caching off: daemon");
+	set_config(ALL_ON, epoch_now());
+
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0700, 2000, 200), exp, 0);
+	tap_ok(passed(DIR_L, "ghost"),
+	       "caller may not search the directory: daemon");
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0755, 1000, 100), exp, 0);
+
+	put_names_hdr(DIR_L, 100, NOW);
+	tap_ok(passed(DIR_L, "ghost"), "expired listing: daemon");
+	put_names_hdr(DIR_L, 100, exp);
+
+	/* Every request that can add a name retires the completeness. */
+	req_init(&r, FUSE_CREATE, DIR_L);
+	req_name(&r, "ghost");
+	run(&r);
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0755, 1000, 100), exp, 0);
+	tap_ok(passed(DIR_L, "ghost"), "after a CREATE in it: daemon");
+	put_names_hdr(DIR_L, 100, exp);
+	req_init(&r, FUSE_RENAME, FILE_B);
+	req_name(&r, "x");
+	r.nodeid2 = DIR_L;
+	r.namelen2 = 5;
+	memcpy(r.name2, "ghost", 5);
+	run(&r);
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0755, 1000, 100), exp, 0);
+	tap_ok(passed(DIR_L, "ghost"), "after a RENAME into it: daemon");
+	put_names_hdr(DIR_L, 100, exp);
+	req_init(&r, FUSE_LINK, DIR_L);
+	req_name(&r, "ghost");
+	r.nodeid2 = FILE_B;
+	run(&r);
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0755, 1000, 100), exp, 0);
+	tap_ok(passed(DIR_L, "ghost"), "after a LINK into it: daemon");
+	put_names_hdr(DIR_L, 100, exp);
+	req_init(&r, EXTFUSE_OP_INVAL_DIR, DIR_L);
+	run(&r);
+	tap_ok(passed(DIR_L, "ghost"), "after an invalidation (upcall): daemon");
+	put_attr(DIR_L, make_attr(70, S_IFDIR | 0755, 1000, 100), exp, 0);
+	put_names_hdr(DIR_L, 100, exp);
+	tap_ok(answered_missing(DIR_L, "ghost"),
+	       "published again at the new version: answered");
+}
+
 static void test_forget(void)
 {
 	struct extfuse_req r;
@@ -1020,6 +1151,7 @@ int main(void)
 	test_versions();
 	test_modify();
 	test_readdir();
+	test_listed_misses();
 	test_forget();
 	test_binding();
 	test_inval_ops();

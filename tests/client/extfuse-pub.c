@@ -10,7 +10,8 @@
  *   node 101 dir, may have ACLs; "inner" -> 100 published, then 101 is
  *                  invalidated, which leaves that entry stale
  * Extension runs: GETATTR 100 (hit), GETATTR 999 (miss),
- * LOOKUP 1/hello (hit, served[100] = 1), LOOKUP 1/nothere (miss).
+ * LOOKUP 1/hello (hit, served[100] = 1), LOOKUP 101/nothere (miss: 101
+ * has no listing; 1 has one, so 1/nothere would be answered ENOENT).
  * With "corrupt", the first chunk of node 1's plain listing then claims
  * more bytes than a reply holds, as a broken writer could leave it.
  */
@@ -86,7 +87,7 @@ static int publish(struct extfuse *ef)
 	       run(ef, FUSE_GETATTR, 100, NULL) ?:
 	       run(ef, FUSE_GETATTR, 999, NULL) ?:
 	       run(ef, FUSE_LOOKUP, 1, "hello") ?:
-	       run(ef, FUSE_LOOKUP, 1, "nothere");
+	       run(ef, FUSE_LOOKUP, 101, "nothere");
 }
 
 static int corrupt(struct extfuse *ef)

@@ -4,7 +4,7 @@
 # Directories on a 2x2 distribute-replicate volume (metadata-cache group):
 # listings mirrored whatever the order of the bricks' cookies and retired
 # by another client's changes, READDIRs that reach the daemon with the
-# cookies the kernel was served.  What the kernel would be answered is
+# cookies the kernel was served, misses answered from complete listings.  What the kernel would be answered is
 # asked through efx-ask (BPF_PROG_TEST_RUN on the pinned extension).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -87,5 +87,31 @@ retired "an unlink from B"
 mv "$B/d/file-8" "$B/d/renamed"
 retired "a rename in d from B"
 is "$(served "$D")" "$(truth d)" "listed again, it has the renamed name"
+
+# --- 3. misses answered from the complete listing ------------------------
+sleep 1.2
+ls "$A/d" >/dev/null
+ask() { "$ASK" lookup "$CONN" "$D" "$1"; }
+is "$(ask absent-name)" ENOENT "a name not in the listing is answered ENOENT"
+"$DUMP" has-entry "$CONN" "$D" absent-name
+[ $? = 1 ]
+ok $? "without a negative entry of its own"
+out=$(ask file-42)
+[ $? = 1 ]
+ok $? "a listed name A never looked up goes to the daemon (answered: ${out:-nothing})"
+echo x >"$B/d/absent-name"
+sleep 0.5
+out=$(ask absent-name)
+[ "$out" != ENOENT ]
+ok $? "B creates it: no longer answered missing (answered: ${out:-nothing})"
+is "$(cat "$A/d/absent-name")" x "A reads it"
+sleep 1.2
+ls "$A/d" >/dev/null
+is "$(ask other-name)" ENOENT "listed again: misses answered again"
+mv "$B/d/file-9" "$B/d/other-name"
+sleep 0.5
+out=$(ask other-name)
+[ "$out" != ENOENT ]
+ok $? "B renames a name to it: no longer answered missing (answered: ${out:-nothing})"
 
 tap_done
