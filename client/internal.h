@@ -115,6 +115,7 @@ int ef_walk_chain(struct extfuse *ef, __u64 dir, __u32 kind,
 		  void *arg);
 int ef_drop_chunks(struct extfuse *ef, __u64 dir, __u32 kind);
 int ef_sweep(struct extfuse *ef, enum ef_map m, __u64 keep_listing);
+int ef_evict(struct extfuse *ef, enum ef_map m, __u64 keep_listing);
 
 /* inval.c */
 int ef_clear_caches(struct extfuse *ef);

@@ -98,9 +98,11 @@ int extfuse_stamp(struct extfuse *ef, __u64 nodeid, struct extfuse_stamp *st);
  * Publishing.  expiry_ns is absolute CLOCK_MONOTONIC; st is the stamp of
  * the node (attrs) or of the parent directory (entries, listings) read
  * before the request.  A publish whose stamp is already out of date is
- * refused with -ESTALE, and stores nothing.  A full map that holds only
- * servable values refuses with -ENOSPC (expired and stale values are swept
- * first).
+ * refused with -ESTALE, and stores nothing.  A full map makes room: first
+ * by sweeping expired and stale values, then by evicting servable ones (a
+ * sixteenth of the map; listings whole).  Only a listing larger than the
+ * chunk map is refused (-ENOSPC); a listing whose names do not fit in
+ * extfuse_names is published without them (its misses go to the daemon).
  */
 int extfuse_publish_attr(struct extfuse *ef, __u64 nodeid,
 			 const struct fuse_attr *attr, __u32 flags,

@@ -484,6 +484,71 @@ static int sweep_one(const void *key, const void *val, void *arg)
 	return ok ? 0 : sweep_add(s, key);
 }
 
+/* Keys an eviction takes, up to batch. */
+struct evict {
+	enum ef_map m;
+	__u64 keep;
+	size_t batch;
+	struct sweep s;
+};
+
+#define EF_EVICT_STOP 1
+
+static int evict_one(const void *key, const void *val, void *arg)
+{
+	struct evict *e = arg;
+	const struct extfuse_dir_key *dk = key;
+	const struct extfuse_dir_val *dv = val;
+	int err;
+
+	/* Listings go whole, by their headers; names never alone. */
+	if (e->m == EF_CHUNKS &&
+	    (dk->kind == EXTFUSE_DIR_NAMES || dv->listing_id == e->keep))
+		return 0;
+	err = sweep_add(&e->s, key);
+	if (err)
+		return err;
+	return e->s.n >= e->batch ? EF_EVICT_STOP : 0;
+}
+
+/*
+ * A full map that holds only servable values: delete some of them (a
+ * sixteenth of the map, first found), which is always safe (the kernel
+ * then asks the daemon).  Chunks go by whole listings: their headers are
+ * deleted and the chunks swept.  The names of listings are not evicted
+ * (a name missing from them would read as absent): their publish fails
+ * instead, and the directory's misses go to the daemon.  Returns how many
+ * values went.
+ */
+int ef_evict(struct extfuse *ef, enum ef_map m, __u64 keep_listing)
+{
+	enum ef_map walked = m == EF_CHUNKS ? EF_DIRS : m;
+	struct evict e = { .m = m, .keep = keep_listing, .s.m = walked };
+	__u32 ksz = ef_maps[walked].key_size;
+	size_t i;
+	int err;
+
+	if (m != EF_ENTRIES && m != EF_ATTRS && m != EF_DIRS && m != EF_CHUNKS)
+		return 0;
+	e.batch = ef->max_entries[m] / 16;
+	if (m == EF_CHUNKS)
+		e.batch = 64; /* listings, each of up to thousands of chunks */
+	if (e.batch == 0)
+		e.batch = 1;
+	err = ef_walk(ef->map_fd[walked], ksz, ef_maps[walked].value_size,
+		      ef_walk_bound(ef, walked), evict_one, &e);
+	for (i = 0; (err == 0 || err == EF_EVICT_STOP) && i < e.s.n; i++)
+		bpf_map_delete_elem(ef->map_fd[walked], e.s.keys + i * ksz);
+	free(e.s.keys);
+	if (err && err != EF_EVICT_STOP)
+		return err;
+	ef_log(EXTFUSE_LOG_INFO, "%s: %s full, evicted %zu %s", ef->conn_id,
+	       ef_maps[m].name, e.s.n, m == EF_CHUNKS ? "listings" : "values");
+	if (m == EF_CHUNKS)
+		return ef_sweep(ef, EF_CHUNKS, keep_listing);
+	return (int)(e.s.n > INT32_MAX ? INT32_MAX : e.s.n);
+}
+
 /*
  * Make room in a full cache map by deleting what can no longer be served
  * (expired, stale, or chunks of a dead listing).  Chunks of keep_listing

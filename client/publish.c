@@ -78,7 +78,8 @@ static int store_keep(struct extfuse *ef, enum ef_map m, const void *key,
 	int err = bpf_map_update_elem(ef->map_fd[m], key, val, BPF_ANY);
 
 	if (err == -E2BIG || err == -ENOMEM) {
-		if (ef_sweep(ef, m, keep) > 0)
+		/* What cannot be served first, then what can. */
+		if (ef_sweep(ef, m, keep) > 0 || ef_evict(ef, m, keep) > 0)
 			err = bpf_map_update_elem(ef->map_fd[m], key, val,
 						  BPF_ANY);
 	}
