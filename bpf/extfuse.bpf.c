@@ -605,22 +605,29 @@ static __noinline int handle_getattr(struct extfuse_req *ctx,
 
 /*
  * Copy len bytes of a chunk into the reply area, in blocks of 256 bytes with
- * constant offsets: helpers may not write into a SYSCALL program's context
- * on newer kernels, and the verifier refuses variable context offsets.
+ * constant offsets (then the chunk's last, shorter block): helpers may not
+ * write into a SYSCALL program's context on newer kernels, and the verifier
+ * refuses variable context offsets.
  */
 #define DIRBUF_BLOCK 256
+#define CHUNK_BLOCKS (EXTFUSE_CHUNK_BUF_SIZE / DIRBUF_BLOCK)
+#define CHUNK_TAIL (EXTFUSE_CHUNK_BUF_SIZE % DIRBUF_BLOCK)
 
 static __always_inline void copy_dirbuf(struct extfuse_req *ctx,
 					const struct extfuse_chunk_val *chunk,
 					__u32 len)
 {
 #pragma clang loop unroll(full)
-	for (int i = 0; i < EXTFUSE_DIRBUF_SIZE / DIRBUF_BLOCK; i++) {
+	for (int i = 0; i < CHUNK_BLOCKS; i++) {
 		if (i * DIRBUF_BLOCK < len)
 			__builtin_memcpy(ctx->out.dirbuf + i * DIRBUF_BLOCK,
 					 chunk->buf + i * DIRBUF_BLOCK,
 					 DIRBUF_BLOCK);
 	}
+	if (CHUNK_TAIL && CHUNK_BLOCKS * DIRBUF_BLOCK < len)
+		__builtin_memcpy(ctx->out.dirbuf + CHUNK_BLOCKS * DIRBUF_BLOCK,
+				 chunk->buf + CHUNK_BLOCKS * DIRBUF_BLOCK,
+				 CHUNK_TAIL);
 }
 
 /*
@@ -678,7 +685,7 @@ static __noinline int handle_readdir(struct extfuse_req *ctx,
 		STAT_INC(st, stale);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	if (len > EXTFUSE_DIRBUF_SIZE) {
+	if (len > EXTFUSE_CHUNK_BUF_SIZE) {
 		STAT_INC(st, errors);
 		return EXTFUSE_VERDICT_PASS;
 	}

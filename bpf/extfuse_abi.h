@@ -25,6 +25,12 @@
 #define EXTFUSE_NAME_BUF (EXTFUSE_NAME_MAX + 1)
 #define EXTFUSE_MAX_GROUPS 16 /* supplementary groups passed in the context */
 #define EXTFUSE_DIRBUF_SIZE 4096 /* READDIR(PLUS) reply area; fuse asks PAGE_SIZE */
+/*
+ * Bytes of reply a listing chunk holds: a chunk element (the kernel's
+ * 48-byte element header and allocator link, key and value) then fits a
+ * 4 KiB slab; at 4096 it would take 8 KiB.
+ */
+#define EXTFUSE_CHUNK_BUF_SIZE 3968
 
 /* Verdicts written by the extension into extfuse_req.verdict. */
 enum extfuse_verdict {
@@ -277,9 +283,9 @@ struct extfuse_chunk_key {
 struct extfuse_chunk_val {
 	__u64 listing_id;
 	__u64 next_offset; /* key of the following chunk */
-	__u32 len; /* valid bytes in buf, <= EXTFUSE_DIRBUF_SIZE */
+	__u32 len; /* valid bytes in buf, <= EXTFUSE_CHUNK_BUF_SIZE */
 	__u32 flags; /* EXTFUSE_CHUNK_* */
-	__u8 buf[EXTFUSE_DIRBUF_SIZE];
+	__u8 buf[EXTFUSE_CHUNK_BUF_SIZE];
 };
 
 /*
@@ -476,7 +482,7 @@ EXTFUSE_ASSERT_SIZE(struct extfuse_attr_val, 120);
 EXTFUSE_ASSERT_SIZE(struct extfuse_dir_key, 16);
 EXTFUSE_ASSERT_SIZE(struct extfuse_dir_val, 40);
 EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_key, 24);
-EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_val, 4120);
+EXTFUSE_ASSERT_SIZE(struct extfuse_chunk_val, 3992);
 EXTFUSE_ASSERT_SIZE(struct extfuse_name_key, 16);
 EXTFUSE_ASSERT_SIZE(struct extfuse_name_val, 8);
 EXTFUSE_ASSERT_SIZE(struct extfuse_stats, 64);

@@ -220,7 +220,7 @@ static size_t count_chunks(const struct extfuse_dirent *ents, size_t n,
 	for (i = 0; i < n; i++) {
 		size_t rec = ef_dirent_size(kind, strlen(ents[i].name));
 
-		if (len + rec > EXTFUSE_DIRBUF_SIZE) {
+		if (len + rec > EXTFUSE_CHUNK_BUF_SIZE) {
 			chunks++;
 			len = 0;
 		}
@@ -364,7 +364,7 @@ static int write_chunks(struct listing *l, const struct extfuse_dirent *ents,
 		size_t namelen = strlen(ents[i].name);
 
 		if (l->val->len + ef_dirent_size(l->kind, namelen) >
-		    EXTFUSE_DIRBUF_SIZE) {
+		    EXTFUSE_CHUNK_BUF_SIZE) {
 			err = chunk_write(l, last, 0);
 			if (err)
 				return err;

@@ -209,7 +209,7 @@ static int check_chunk(struct dirent_walk *w, __u64 offset,
 	size_t pos = 0, skip = header_skip(w->kind);
 	const struct fuse_dirent *d;
 
-	if (c->len > EXTFUSE_DIRBUF_SIZE)
+	if (c->len > EXTFUSE_CHUNK_BUF_SIZE)
 		return bad_chunk(w, offset, 0, "longer than a reply");
 	while (pos < c->len) {
 		if (c->len - pos < skip + FUSE_NAME_OFFSET)

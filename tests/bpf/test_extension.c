@@ -757,7 +757,7 @@ static void test_readdir_kind(__u32 kind)
 	       "%s chunk of an older listing: not served", k);
 
 	/* A chunk claiming more than the reply area holds. */
-	c2.len = EXTFUSE_DIRBUF_SIZE + 8;
+	c2.len = EXTFUSE_CHUNK_BUF_SIZE + 8;
 	c2.listing_id = 42;
 	bpf_map_update_elem(map_fd(skel->maps.extfuse_chunks),
 			    &(struct extfuse_chunk_key){ .dir = DIR_A,
@@ -767,18 +767,19 @@ static void test_readdir_kind(__u32 kind)
 	tap_is(readdir_at(kind, 0x22, 4096, &r), EXTFUSE_VERDICT_PASS,
 	       "%s chunk larger than the reply area: refused", k);
 
-	/* A full chunk of exactly EXTFUSE_DIRBUF_SIZE bytes is copied whole. */
+	/* A full chunk of exactly EXTFUSE_CHUNK_BUF_SIZE bytes is copied
+	 * whole. */
 	memset(c2.buf, 0xab, sizeof(c2.buf));
-	c2.len = EXTFUSE_DIRBUF_SIZE;
+	c2.len = EXTFUSE_CHUNK_BUF_SIZE;
 	bpf_map_update_elem(map_fd(skel->maps.extfuse_chunks),
 			    &(struct extfuse_chunk_key){ .dir = DIR_A,
 							 .offset = 0x22,
 							 .kind = kind },
 			    &c2, BPF_ANY);
 	tap_ok(readdir_at(kind, 0x22, 4096, &r) == EXTFUSE_VERDICT_ANSWER &&
-		       r.out_size == EXTFUSE_DIRBUF_SIZE &&
-		       !memcmp(r.out.dirbuf, c2.buf, EXTFUSE_DIRBUF_SIZE),
-	       "%s 4096-byte chunk copied whole", k);
+		       r.out_size == EXTFUSE_CHUNK_BUF_SIZE &&
+		       !memcmp(r.out.dirbuf, c2.buf, EXTFUSE_CHUNK_BUF_SIZE),
+	       "%s full chunk copied whole", k);
 
 	req_init(&r, kind == EXTFUSE_DIR_PLUS ? FUSE_READDIRPLUS : FUSE_READDIR,
 		 DIR_A);

@@ -100,7 +100,7 @@ static int corrupt(struct extfuse *ef)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &key, &c))
 		return -ENOENT;
-	c.len = EXTFUSE_DIRBUF_SIZE + 64;
+	c.len = EXTFUSE_CHUNK_BUF_SIZE + 64;
 	return bpf_map_update_elem(fd, &key, &c, BPF_EXIST);
 }
 

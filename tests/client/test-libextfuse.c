@@ -570,7 +570,7 @@ static void check_chain(struct extfuse *ef, __u64 dir, __u32 kind, int n)
 		}
 		chunks++;
 		ok = c.listing_id == hdr.listing_id &&
-		     c.len <= EXTFUSE_DIRBUF_SIZE;
+		     c.len <= EXTFUSE_CHUNK_BUF_SIZE;
 		for (pos = 0; ok && pos < c.len; pos += rec, i++) {
 			rec = check_record(c.buf + pos, c.len - pos, kind, i);
 			ok = rec != 0;
@@ -1437,7 +1437,7 @@ static void write_bad_listing(struct extfuse *ef, enum bad_kind bad)
 	c.next_offset = ents[1].off;
 	switch (bad) {
 	case BAD_LEN:
-		c.len = EXTFUSE_DIRBUF_SIZE + 8;
+		c.len = EXTFUSE_CHUNK_BUF_SIZE + 8;
 		break;
 	case BAD_NAMELEN:
 		put_raw(&c, "", 0, 30);
