@@ -114,4 +114,27 @@ out=$(ask other-name)
 [ "$out" != ENOENT ]
 ok $? "B renames a name to it: no longer answered missing (answered: ${out:-nothing})"
 
+# --- 4. a 4+2 disperse volume --------------------------------------------
+EV=gv6
+cl_set 1 volume create $EV disperse 6 redundancy 2 \
+	$(for i in 1 2 3; do cl_brick 1 $EV $i; cl_brick 2 $EV $i; done) \
+	force >/dev/null && cl_set 1 volume set $EV group metadata-cache >/dev/null &&
+	cl_cli 1 volume start $EV >/dev/null &&
+	cl_set 1 volume set $EV user.extfuse on >/dev/null &&
+	cl_mount mntE $EV && cl_mount mntF $EV || bail "disperse volume $EV"
+CONNE=$(cl_conn mntE)
+cl_wait 30 sh -c "ls '$CL_B/mntE' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONNE" ||
+	bail "client E did not pin its maps"
+mkdir "$CL_B/mntF/d" && (cd "$CL_B/mntF/d" && seq -f 'file-%g' 300 | xargs touch) ||
+	bail "cannot populate $EV/d"
+sleep 1.2
+ls "$CL_B/mntE/d" >/dev/null
+E=$("$DUMP" resolve "$CONNE" d)
+"$ASK" readdir "$CONNE" "$E" >"$CL_B/servedE"
+ok $? "$EV (4+2 disperse): every READDIR of d would be answered in the kernel"
+is "$(cut -d' ' -f2- "$CL_B/servedE" | sort)" "$(ls -a "$CL_B/mntF/d" | sort)" \
+	"$EV: with exactly the names of d"
+is "$("$ASK" lookup "$CONNE" "$E" absent-name)" ENOENT \
+	"$EV: a name not in the listing is answered ENOENT"
+
 tap_done
