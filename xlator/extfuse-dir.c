@@ -30,8 +30,8 @@
 
 #define EFX_MAX_LISTING (1u << 20) /* longer listings are not mirrored */
 
-/* Positions below 2^24, generations below 2^39: cookies stay positive. */
-#define EFX_POS_BITS 24
+/* Positions below 2^32, generations below 2^31: cookies stay positive. */
+#define EFX_POS_BITS 32
 #define EFX_POS_MAX ((1ull << EFX_POS_BITS) - 1)
 #define EFX_GEN_MAX ((1ull << (63 - EFX_POS_BITS)) - 1)
 #define EFX_COOKIE(gen, pos) (((gen) << EFX_POS_BITS) | (pos))
