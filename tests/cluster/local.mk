@@ -19,8 +19,8 @@ EXTRA_DIST += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.tes
 	cluster/vm-gluster-6.12.test \
 	cluster/guest-gluster.sh cluster/compose.sh cluster/lib.sh \
 	cluster/coherence.sh
-TESTS += cluster/self-repair.sh cluster/dirs.sh
-EXTRA_DIST += cluster/self-repair.sh cluster/dirs.sh
+TESTS += cluster/self-repair.sh cluster/dirs.sh cluster/bigdir.sh
+EXTRA_DIST += cluster/self-repair.sh cluster/dirs.sh cluster/bigdir.sh
 
 # The randomized two-client coherence test (replica volume, 2,000
 # operations, 200 ms bound).  Not in TESTS yet: some seeds still find an
