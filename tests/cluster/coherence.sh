@@ -193,7 +193,6 @@ else
 		case $v in
 		replica) topology gvr replica "$(cl_brick 2 gvr 1)" ;;
 		distrep) topology gvd distrep "$(cl_brick 2 gvd 1)" ;;
-		*) bail "COHERENCE_VOLUMES: unknown volume '$v'" ;;
 		esac
 	done
 fi

@@ -189,6 +189,38 @@ is "$n" 200 "200 missing names are missing on the 600 s mount"
 ok $? "the kernel answered them itself ($((h1 - h0)) hits, $(((t1 - t0) / 200000)) us each)"
 umount "$A9"
 
+# --- listings of a 2x2 distribute-replicate volume, in the kernel ------
+DV=gv1
+cl_distrep_volume $DV && cl_set 1 volume set $DV group metadata-cache >/dev/null &&
+	cl_set 1 volume start $DV >/dev/null &&
+	cl_set 1 volume set $DV user.extfuse on >/dev/null &&
+	cl_mount mntC $DV && cl_mount mntD $DV || bail "volume $DV"
+C=$CL_B/mntC
+D=$CL_B/mntD
+CONNC=$(cl_conn mntC)
+cl_wait 60 sh -c "ls '$C' >/dev/null; grep -q 'extension attached to FUSE connection $CONNC' '$CL_B/log-mntC.log'"
+ok $? "$DV: the client attached the extension"
+mkdir "$D/big" && (cd "$D/big" && seq -f 'e%g' 300 | xargs touch) ||
+	bail "cannot populate big"
+# readdir_hits: READDIR and READDIRPLUS answered in the kernel on C.
+readdir_hits() {
+	"$top_builddir/client/extfusectl" stats "$CONNC" |
+		awk '$1 == "readdir" || $1 == "readdirplus" { n += $2 } END { print n + 0 }'
+}
+sleep 1.3
+ls "$C/big" >/dev/null # through the daemon: published
+r0=$(readdir_hits)
+ls -a "$C/big" | sort >"$CL_B/listed"
+r1=$(readdir_hits)
+[ $((r1 - r0)) -gt 0 ]
+ok $? "$DV: ls of a 300-entry directory answered in the kernel ($((r1 - r0)) READDIRs)"
+ls -a "$D/big" | sort | cmp -s - "$CL_B/listed"
+ok $? "$DV: with the names B lists"
+touch "$D/big/new"
+sleep 0.5
+ls "$C/big" | grep -qx new
+ok $? "$DV: a name B creates retires the listing at once"
+
 echo 2 >/proc/sys/vm/drop_caches
 sheet >/dev/null 2>&1
 umount "$A"
