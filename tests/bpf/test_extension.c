@@ -981,6 +981,7 @@ static void test_binding(void)
 	__u32 zero = 0;
 	int cfd = map_fd(skel->maps.extfuse_config);
 
+	publish_tree(); /* earlier tests may have retired FILE_B */
 	bpf_map_lookup_elem(cfd, &zero, &cfg);
 	cfg.conn_id = 41;
 	bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY);
