@@ -111,7 +111,7 @@ for kind,v in first.items():
     reclen=(head-24+24+namelen+7)//8*8
     for c in cookies:
         rec=bytearray(v[24:24+reclen]); rec[head-24+8:head-24+16]=c.to_bytes(8,"little")
-        val=v[0:8]+(c+1).to_bytes(8,"little")+reclen.to_bytes(4,"little")+bytes(4)+bytes(rec)+bytes(4096-reclen)
+        val=v[0:8]+(c+1).to_bytes(8,"little")+reclen.to_bytes(4,"little")+bytes(4)+bytes(rec)+bytes(len(v)-24-reclen)
         key=lino.to_bytes(8,"little")+c.to_bytes(8,"little")+kind.to_bytes(4,"little")+bytes(4)
         print(" ".join("%02x"%b for b in key), "|", " ".join("%02x"%b for b in val))' "$lino" > "$W/chunksL"
 n=0
