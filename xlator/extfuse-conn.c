@@ -414,8 +414,8 @@ static int efx_find_conn(const char *mnt, unsigned int *conn)
 	if (!extfuse_module_loaded())
 		return efx_mount_conn(mnt, conn);
 	fd = efx_fuse_fd(&id);
-	if (fd == -EMLINK &&
-	    !__atomic_exchange_n(&efx_conn.warned_conns, true, __ATOMIC_RELAXED))
+	if (fd == -EMLINK && !__atomic_exchange_n(&efx_conn.warned_conns, true,
+						  __ATOMIC_RELAXED))
 		gf_msg(THIS->name, GF_LOG_WARNING, EMLINK,
 		       EXTFUSE_MSG_ATTACH_FAILED,
 		       "this process serves more than one FUSE connection: "
@@ -438,6 +438,7 @@ void *efx_worker(void *arg)
 	const char *mnt = this->ctx->cmd_args.mount_point;
 	unsigned int conn = 0;
 	bool started = false;
+	uint64_t now, next_sweep = 0, next_recheck, wake;
 	struct timespec ts;
 
 	THIS = this;
@@ -449,25 +450,28 @@ void *efx_worker(void *arg)
 			if (efx_open_maps(this, conn) == 0)
 				efx_attach(this);
 		}
-		if (started) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+		if (started && now >= next_sweep) {
 			efx_check_config(this);
 			efx_sweep(this);
 			efx_retire(this);
+			next_sweep = now + EFX_SWEEP_SECONDS * NSEC_PER_SEC;
 		}
+		efx_recheck_run(this);
 		pthread_mutex_lock(&priv->lock);
 		if (priv->stop)
 			break;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (started) {
-			ts.tv_sec += EFX_SWEEP_SECONDS;
-		} else {
-			ts.tv_nsec += 100 * 1000 * 1000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-		}
-		pthread_cond_timedwait(&priv->cond, &priv->lock, &ts);
+		/* Not started: look for the mount again in 100 ms. */
+		wake = started ? next_sweep : now + 100 * 1000 * 1000;
+		/* Read under the lock: what is queued later signals cond. */
+		next_recheck = efx_recheck_due_locked(priv);
+		if (next_recheck && next_recheck < wake)
+			wake = next_recheck;
+		ts.tv_sec = wake / NSEC_PER_SEC;
+		ts.tv_nsec = wake % NSEC_PER_SEC;
+		if (wake > now)
+			pthread_cond_timedwait(&priv->cond, &priv->lock, &ts);
 	}
 	pthread_mutex_unlock(&priv->lock);
 	return NULL;

@@ -430,6 +430,9 @@ static void efx_readdirp_attrs(xlator_t *this, fd_t *fd, gf_dirent_t *entries)
 		if (op_ret > 0 && EFX_IS_PLUS(fop))                            \
 			efx_readdirp_attrs(this, cookie, entries);             \
 		ret = efx_listing_reply(this, local, cookie, op_ret, entries); \
+		if (op_ret > 0 && EFX_IS_PLUS(fop))                            \
+			efx_recheck_crossed(this, local,                       \
+					    ((fd_t *)cookie)->inode, NULL);    \
 		if (ret < 0) {                                                 \
 			op_ret = -1;                                           \
 			op_errno = -ret;                                       \

@@ -574,6 +574,7 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 
 static void efx_miss_unwind(call_frame_t *frame, struct efx_local *local)
 {
+	efx_recheck_crossed(frame->this, local, NULL, local->parent);
 	EFX_UNWIND(lookup, frame, local, -1, local->miss_errno,
 		   local->loc->inode, NULL, local->miss_xdata,
 		   &local->miss_postparent);
@@ -644,6 +645,8 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 	if (efx_want_refresh(this, local, op_ret, op_errno) &&
 	    efx_start_refresh(frame, this, local, op_errno, xdata, postparent))
 		return 0;
+	efx_recheck_crossed(this, local, op_ret >= 0 ? inode : NULL,
+			    local ? local->parent : NULL);
 	EFX_UNWIND(lookup, frame, local, op_ret, op_errno, inode, buf, xdata,
 		   postparent);
 	return 0;

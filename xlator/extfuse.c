@@ -77,11 +77,14 @@ static void efx_stamp(xlator_t *this, inode_t *inode, struct extfuse_stamp *st,
 
 /* ---- frame locals ---------------------------------------------------- */
 
-static struct efx_local *efx_local_new(call_frame_t *frame)
+static struct efx_local *efx_local_new(call_frame_t *frame, xlator_t *this)
 {
 	struct efx_local *local;
 
 	local = GF_CALLOC(1, sizeof(*local), gf_extfuse_mt_local);
+	if (local)
+		local->inval_seq =
+			(uint64_t)GF_ATOMIC_GET(efx_priv(this)->inval_seq);
 	frame->local = local;
 	return local;
 }
@@ -111,7 +114,7 @@ void efx_local_free(struct efx_local *local)
 struct efx_local *efx_prepare_always(call_frame_t *frame, xlator_t *this,
 				     inode_t *inode)
 {
-	struct efx_local *local = efx_local_new(frame);
+	struct efx_local *local = efx_local_new(frame, this);
 
 	if (local && inode) {
 		local->inode = inode_ref(inode);
@@ -128,7 +131,7 @@ struct efx_local *efx_prepare(call_frame_t *frame, xlator_t *this,
 
 	if (!efx_active(this))
 		return NULL;
-	local = efx_local_new(frame);
+	local = efx_local_new(frame, this);
 	if (!local)
 		return NULL;
 	if (inode) {
@@ -351,6 +354,8 @@ static int32_t efx_init(xlator_t *this)
 	pthread_cond_init(&priv->unpublished, NULL);
 	INIT_LIST_HEAD(&priv->releasing);
 	INIT_LIST_HEAD(&priv->pinned);
+	INIT_LIST_HEAD(&priv->recheck_soon);
+	INIT_LIST_HEAD(&priv->recheck_late);
 	GF_OPTION_INIT("enable", priv->enable, bool, err);
 	GF_OPTION_INIT("negative-cache", priv->negative, bool, err);
 	GF_OPTION_INIT("dir-cache", priv->dirs, bool, err);
@@ -406,6 +411,7 @@ static void efx_fini(xlator_t *this)
 	pthread_mutex_unlock(&priv->lock);
 	if (priv->thread_started)
 		pthread_join(priv->thread, NULL);
+	efx_recheck_drop(priv);
 	efx_conn_remove(this, false);
 	/* Pins and node records go with the inode table. */
 	this->private = NULL;
@@ -467,6 +473,12 @@ static int32_t efx_priv_dump(xlator_t *this)
 			   GF_ATOMIC_GET(priv->c.upcalls));
 	gf_proc_dump_write("kernel_entry_notifications", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.kernel_notified));
+	gf_proc_dump_write("kernel_rechecks", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.rechecks));
+	gf_proc_dump_write("recheck_overflows", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.recheck_overflows));
+	gf_proc_dump_write("replies_crossing_invalidation", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.crossed));
 	gf_proc_dump_write("pins", "%" PRIu64, GF_ATOMIC_GET(priv->c.pins));
 	gf_proc_dump_write("unpins", "%" PRIu64, GF_ATOMIC_GET(priv->c.unpins));
 	gf_proc_dump_write("release_busy", "%" PRIu64,

@@ -90,6 +90,23 @@ struct efx_listing {
 	bool valid; /* ents hold every entry from offset 0 */
 };
 
+/*
+ * A kernel invalidation sent again once replies that crossed it had time
+ * to be applied (extfuse-upcall.c): on priv->recheck_soon, then
+ * priv->recheck_late.
+ */
+struct efx_recheck {
+	struct list_head list;
+	inode_t *inode; /* referenced; NULL: every pinned node and the mount */
+	uint64_t first_ns; /* when the first invalidation was sent */
+	unsigned int what; /* EFX_RECHECK_* */
+};
+
+#define EFX_RECHECK_ENTRIES 1u /* the node's dentries */
+#define EFX_RECHECK_INODE 2u /* the node's attributes and data */
+#define EFX_RECHECK_NAMES 4u /* a directory's names, negative ones too */
+#define EFX_RECHECK_ALL 8u /* every pinned node, the whole mount */
+
 struct efx_counters {
 	gf_atomic_t attrs;
 	gf_atomic_t entries;
@@ -107,6 +124,9 @@ struct efx_counters {
 	gf_atomic_t subvol_flushes; /* a subvolume went down or came up */
 	gf_atomic_t config_repairs; /* configuration found overwritten */
 	gf_atomic_t errors;
+	gf_atomic_t rechecks; /* invalidations sent again */
+	gf_atomic_t recheck_overflows; /* queue full: everything instead */
+	gf_atomic_t crossed; /* daemon replies that crossed an invalidation */
 };
 
 struct efx_priv {
@@ -118,6 +138,13 @@ struct efx_priv {
 	 * maps (outside the lock): the sweeper waits for them to end. */
 	unsigned int unpublishing;
 	pthread_cond_t unpublished; /* unpublishing dropped to 0 */
+	/* Invalidations to send again (under lock), and how many. */
+	struct list_head recheck_soon;
+	struct list_head recheck_late;
+	unsigned int nrechecks; /* ALL beyond EFX_RECHECK_MAX: one per tick */
+	/* Moves at every invalidation the kernel is sent for an upcall or a
+	 * subvolume event: a reply wound before it may carry the old state. */
+	gf_atomic_t inval_seq;
 	struct extfuse *ef; /* NULL: pass-through */
 	pthread_t thread;
 	bool thread_started;
@@ -154,6 +181,7 @@ struct efx_local {
 	off_t offset;
 	uint64_t gen; /* listing the reply continues (0: not translated) */
 	size_t pos; /* its position before this reply */
+	uint64_t inval_seq; /* priv->inval_seq when wound */
 	bool have_st;
 	bool have_pst;
 	/* lookup: the request, and a miss held back while the servers are
@@ -280,6 +308,11 @@ void efx_cookies_free(struct efx_node *node);
 /* extfuse-upcall.c */
 void efx_upcall(xlator_t *this, struct gf_upcall *up);
 void efx_subvol_event(xlator_t *this);
+void efx_recheck_crossed(xlator_t *this, struct efx_local *local,
+			 inode_t *inode, inode_t *parent);
+void efx_recheck_run(xlator_t *this);
+uint64_t efx_recheck_due_locked(struct efx_priv *priv);
+void efx_recheck_drop(struct efx_priv *priv);
 
 /* extfuse-node.c */
 bool efx_inode_ok(xlator_t *this, inode_t *inode);

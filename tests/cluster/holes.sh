@@ -103,6 +103,35 @@ held=$(($(counter pins) - $(counter unpins)))
 [ "$held" -le $((held0 + 4)) ]
 ok $? "create/rename-over loop: pins - unpins stays bounded ($held0 -> $held)"
 
+# --- 10. invalidations are sent again -------------------------------
+# A LOOKUP answered from the old state (by the extension, or by the daemon
+# wound before the upcall) may install its dentry after the kernel was
+# told to drop it; every upcall's invalidation is therefore sent again
+# 100 ms and 1 s later.
+echo x >"$B/rc" || bail "cannot create rc"
+sleep 1.2
+stat "$A/rc" >/dev/null # registers A for rc's upcalls
+sleep 1.2 # whatever earlier sections queued has been sent
+re0=$(counter kernel_rechecks)
+[ -n "$re0" ]
+ok $? "the statedump counts invalidations sent again (${re0:-missing})"
+chmod 600 "$B/rc"
+sleep 0.5
+re1=$(counter kernel_rechecks)
+[ -n "$re1" ] && [ "$re1" -gt "${re0:-0}" ]
+ok $? "a remote chmod's invalidation is sent again after 100 ms ($re0 -> $re1)"
+sleep 1.5
+re2=$(counter kernel_rechecks)
+[ -n "$re2" ] && [ "$re2" -gt "${re1:-0}" ]
+ok $? "and again after 1 s ($re1 -> $re2)"
+rm "$B/rc"
+sleep 2
+re3=$(counter kernel_rechecks)
+[ -n "$re3" ] && [ "$re3" -ge $((${re2:-0} + 2)) ]
+ok $? "a remote rm's invalidations are sent again twice ($re2 -> $re3)"
+is "$(counter recheck_overflows)" 0 "no recheck queue overflow"
+is "$(counter errors)" 0 "no errors"
+
 # --- 3. a rename or link into a directory --------------------------------
 # The servers report a rename to the clients registered on the moved
 # inode; A knows only the new parent (a missing name, a listing).
