@@ -322,8 +322,7 @@ static struct efx_node *efx_releasable(struct efx_priv *priv, uint64_t nodeid)
 
 	efx_wait_unpublished(priv);
 	list_for_each_entry (node, &priv->releasing, release)
-		if (node->nodeid == nodeid && !node->nnames &&
-		    node->sweepable)
+		if (node->nodeid == nodeid && !node->nnames && node->sweepable)
 			return node;
 	return NULL;
 }
@@ -443,7 +442,9 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 /* inode_invalidate(): the node's data or attributes changed. */
 int32_t efx_invalidate(xlator_t *this, inode_t *inode)
 {
-	if (this->private)
+	/* A repeat is for the kernel: the maps were cleaned the first time,
+	 * and what was published since is current. */
+	if (this->private && !efx_resending)
 		efx_node_invalidate(this, inode);
 	return 0;
 }

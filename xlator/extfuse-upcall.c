@@ -92,6 +92,8 @@ static void efx_kernel_inval(xlator_t *this, inode_table_t *itable,
 #define EFX_RECHECK_LATE_NS NSEC_PER_SEC
 #define EFX_RECHECK_MAX 4096
 
+__thread bool efx_resending;
+
 static struct efx_recheck *efx_recheck_first(struct list_head *head)
 {
 	return list_empty(head)
@@ -190,10 +192,12 @@ static void efx_recheck_send(xlator_t *this, struct efx_recheck *r)
 	gf_msg_debug(this->name, 0, "invalidation sent again: %s what=0x%x",
 		     r->inode ? uuid_utoa(r->inode->gfid) : "everything",
 		     r->what);
+	efx_resending = true;
 	if (r->what & EFX_RECHECK_ALL)
 		efx_kernel_inval_all(this, itable);
 	else if (itable)
 		efx_kernel_inval(this, itable, r->inode, r->what);
+	efx_resending = false;
 }
 
 /* When the next send is due (CLOCK_REALTIME ns), 0: none.  Under lock. */

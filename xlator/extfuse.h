@@ -312,6 +312,8 @@ void efx_recheck_crossed(xlator_t *this, struct efx_local *local,
 			 inode_t *inode, inode_t *parent);
 void efx_recheck_run(xlator_t *this);
 uint64_t efx_recheck_due_locked(struct efx_priv *priv);
+/* Set while this thread sends an invalidation again. */
+extern __thread bool efx_resending;
 void efx_recheck_drop(struct efx_priv *priv);
 
 /* extfuse-node.c */
