@@ -170,16 +170,12 @@ static void efx_kernel_inval_all(xlator_t *this, inode_table_t *itable)
 		efx_count_ret(this, extfuse_expire_kernel(ef), "expire kernel");
 	if (!itable)
 		return;
-	GF_ATOMIC_INC(priv->inval_seq);
 	n = efx_pinned_inodes(priv, &inodes);
 	for (i = 0; i < n; i++) {
 		efx_kernel_inval_entries(this, itable, inodes[i]);
 		efx_kernel_inval_inode(inodes[i]);
 	}
 	efx_inodes_put(inodes, n);
-	/* The flush expired the mount once, after its grace period; a reply
-	 * that crossed it is caught by the same pair of sends. */
-	efx_recheck_queue(this, NULL, EFX_RECHECK_ALL);
 }
 
 static void efx_recheck_send(xlator_t *this, struct efx_recheck *r)
