@@ -64,6 +64,7 @@ static void extfuse_att_free(struct extfuse_att *att)
 {
 	struct bpf_prog *prog = rcu_dereference_protected(att->prog, 1);
 
+	cancel_delayed_work_sync(&att->reexpire);
 	if (prog)
 		bpf_prog_put(prog);
 	fuse_conn_put(att->fc);
@@ -333,6 +334,57 @@ static struct bpf_prog *extfuse_prog_get(int fd)
 	return prog;
 }
 
+/*
+ * FUSE refuses the attributes of a reply that crossed an expiry
+ * (attr_version), not its dentry's validity: a LOOKUP answered from the
+ * old state, by a run that read the old epoch (the grace period covers
+ * the run, not the caller that applies its answer) or by the daemon, may
+ * set it after the expiry.  So the connection's caches are expired again
+ * EXTFUSE_REEXPIRE_SOON and EXTFUSE_REEXPIRE_LATE after the last expiry.
+ * A new expiry restarts the pair: it expires everything itself.
+ */
+#define EXTFUSE_REEXPIRE_SOON msecs_to_jiffies(100)
+#define EXTFUSE_REEXPIRE_LATE msecs_to_jiffies(1000)
+
+/* Run again at from + after, or now if that is past. */
+static void extfuse_reexpire_at(struct extfuse_att *att, unsigned long from,
+				unsigned long after)
+{
+	unsigned long now = jiffies;
+
+	mod_delayed_work(system_wq, &att->reexpire,
+			 time_before(now, from + after) ? from + after - now : 0);
+}
+
+/*
+ * Every expiry at from needs a run that begins at from + SOON or later and
+ * one at from + LATE or later.  from is read after this run's expiry: a
+ * restart meanwhile is seen, and its pair is scheduled from its own time.
+ */
+static void extfuse_reexpire_work(struct work_struct *work)
+{
+	struct extfuse_att *att = container_of(to_delayed_work(work),
+					       struct extfuse_att, reexpire);
+	unsigned long began = jiffies, from;
+
+	if (!READ_ONCE(att->fc->connected))
+		return;
+	extfuse_kcache_expire(att->fc, 0);
+	from = READ_ONCE(att->reexpire_from);
+	if (time_before(began, from + EXTFUSE_REEXPIRE_SOON))
+		extfuse_reexpire_at(att, from, EXTFUSE_REEXPIRE_SOON);
+	else if (time_before(began, from + EXTFUSE_REEXPIRE_LATE))
+		extfuse_reexpire_at(att, from, EXTFUSE_REEXPIRE_LATE);
+}
+
+static void extfuse_reexpire_soon(struct extfuse_att *att)
+{
+	unsigned long from = jiffies;
+
+	WRITE_ONCE(att->reexpire_from, from);
+	extfuse_reexpire_at(att, from, EXTFUSE_REEXPIRE_SOON);
+}
+
 static struct extfuse_att *extfuse_att_new(struct fuse_conn *fc, u32 conn_id)
 {
 	struct extfuse_att *att = kzalloc(sizeof(*att), GFP_KERNEL);
@@ -346,6 +398,7 @@ static struct extfuse_att *extfuse_att_new(struct fuse_conn *fc, u32 conn_id)
 	}
 	att->fc = fc;
 	att->conn_id = conn_id;
+	INIT_DELAYED_WORK(&att->reexpire, extfuse_reexpire_work);
 	return att;
 }
 
@@ -479,6 +532,11 @@ int extfuse_detach(const struct extfuse_attach *req)
 	synchronize_rcu_tasks_trace();
 	/* Nothing keeps what the kernel was told current from now on. */
 	extfuse_kcache_expire(fc, 0);
+	mutex_lock(&extfuse_lock);
+	att = extfuse_att_find(fc);
+	if (att)
+		extfuse_reexpire_soon(att);
+	mutex_unlock(&extfuse_lock);
 	fuse_conn_put(fc);
 	pr_info("connection %u: detached (FORGETs rewritten until it ends)\n",
 		conn_id);
@@ -510,6 +568,14 @@ int extfuse_expire_conn(u32 conn_id, u64 dir)
 	if (!dir)
 		synchronize_rcu_tasks_trace();
 	extfuse_kcache_expire(fc, dir);
+	/* A directory's names: the translator sends those again itself. */
+	if (!dir) {
+		mutex_lock(&extfuse_lock);
+		att = extfuse_att_find(fc);
+		if (att)
+			extfuse_reexpire_soon(att);
+		mutex_unlock(&extfuse_lock);
+	}
 	fuse_conn_put(fc);
 	return 0;
 }

@@ -41,6 +41,9 @@ struct extfuse_att {
 	struct extfuse_counters __percpu *stats;
 	u32 conn_id;
 	bool detached; /* DETACH: no answers; FORGETs still rewritten */
+	/* The connection's caches expired again after an expiry (conn.c). */
+	struct delayed_work reexpire;
+	unsigned long reexpire_from; /* jiffies of the last expiry */
 };
 
 #define EXTFUSE_STAT_INC(att, field) this_cpu_inc((att)->stats->field)

@@ -23,7 +23,8 @@
  * are expired through the module).
  *
  * usage: extfuse-testfs MOUNTPOINT --ctl FIFO [--no-extfuse] [--balanced]
- *        [--pin-root DIR] [--cache-sec N] [--stats FILE]
+ *        [--pin-root DIR] [--cache-sec N] [--kernel-timeout SEC]
+ *        [--stats FILE]
  */
 #define FUSE_USE_VERSION 312
 #ifndef _GNU_SOURCE
@@ -51,7 +52,9 @@
 #include "libextfuse.h"
 
 #define ROOT_ID FUSE_ROOT_ID
-#define KTIMEOUT 1.0 /* the kernel's own entry/attr timeouts, as stock */
+/* The kernel's own entry/attr timeouts of the daemon's replies: 1 s as
+ * stock, or --kernel-timeout. */
+#define KTIMEOUT fs.ktimeout
 
 struct child {
 	char *name;
@@ -105,6 +108,7 @@ static struct {
 	char conn_id[32];
 	bool use_extfuse, balanced;
 	uint64_t cache_ns;
+	double ktimeout;
 	atomic_bool stop;
 } fs = { .lock = PTHREAD_MUTEX_INITIALIZER, .cache_ns = 60000000000ull };
 
@@ -1378,7 +1382,8 @@ static void init_root(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: extfuse-testfs MOUNTPOINT --ctl FIFO [--no-extfuse] [--balanced]\n"
-			"       [--pin-root DIR] [--cache-sec N] [--stats FILE]\n");
+			"       [--pin-root DIR] [--cache-sec N] [--kernel-timeout SEC]\n"
+			"       [--stats FILE]\n");
 	exit(2);
 }
 
@@ -1390,12 +1395,15 @@ static void parse(int argc, char **argv)
 		{ "balanced", no_argument, NULL, 'b' },
 		{ "pin-root", required_argument, NULL, 'p' },
 		{ "cache-sec", required_argument, NULL, 't' },
+		{ "kernel-timeout", required_argument, NULL, 'k' },
 		{ "stats", required_argument, NULL, 's' },
 		{ 0 },
 	};
+	char *end;
 	int c;
 
 	fs.use_extfuse = true;
+	fs.ktimeout = 1.0;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': fs.ctl = optarg; break;
@@ -1404,6 +1412,13 @@ static void parse(int argc, char **argv)
 		case 'p': fs.pin_root = optarg; break;
 		case 't': fs.cache_ns = strtoull(optarg, NULL, 10) * 1000000000ull; break;
 		case 's': fs.stats = optarg; break;
+		case 'k':
+			fs.ktimeout = strtod(optarg, &end);
+			if (*end || fs.ktimeout < 0) {
+				fprintf(stderr, "extfuse-testfs: bad --kernel-timeout %s\n", optarg);
+				exit(2);
+			}
+			break;
 		default: usage();
 		}
 	}
