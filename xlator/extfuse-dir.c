@@ -392,8 +392,13 @@ static void efx_readdirp_attrs(xlator_t *this, fd_t *fd, gf_dirent_t *entries)
 	if (!ef || !fd || !fd->inode || !fd->inode->table)
 		return;
 	list_for_each_entry (e, &entries->list, list) {
+		/* "." and "..": the directory being listed and its parent.
+		 * Their attributes reach the kernel through LOOKUP and
+		 * GETATTR only, and dropping the directory's here would
+		 * retire the very listing this pass is collecting. */
 		if (e->d_stat.ia_type == IA_INVAL ||
-		    gf_uuid_is_null(e->d_stat.ia_gfid))
+		    gf_uuid_is_null(e->d_stat.ia_gfid) ||
+		    !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		inode = inode_find(fd->inode->table, e->d_stat.ia_gfid);
 		if (!inode)
