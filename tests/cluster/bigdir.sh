@@ -19,19 +19,7 @@ esac
 
 cl_host_setup extfuse-bigdir 2 DUMP ASK
 command -v python3 >/dev/null || bail "python3 is needed"
-cl_peer_two 20 || bail "node 2 did not become a peer"
-cl_distrep_volume $VOL || bail "volume create failed"
-cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
-	bail "group metadata-cache failed"
-cl_cli 1 volume start $VOL >/dev/null || bail "volume start failed"
-cl_set 1 volume set $VOL user.extfuse on >/dev/null || bail "user.extfuse on"
-cl_mount mntA $VOL || bail "mount A failed"
-cl_mount mntB $VOL || bail "mount B failed"
-A=$CL_B/mntA
-B=$CL_B/mntB
-CONN=$(cl_conn mntA)
-cl_wait 30 sh -c "ls '$A' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONN" ||
-	bail "client A did not pin its maps"
+cl_two_clients $VOL distrep
 
 # counter MOUNT NAME: a counter of the translator in a fresh statedump
 # (with 100,000 inodes in the table, it takes a while to be written).

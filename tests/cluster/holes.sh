@@ -14,19 +14,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 VOL=gv0
 
 cl_host_setup extfuse-holes 2 DUMP ASK EXTFUSECTL GFAPI
-cl_peer_two 20 || bail "node 2 did not become a peer"
-cl_replica_volume $VOL || bail "volume create failed"
-cl_set 1 volume set $VOL group metadata-cache >/dev/null ||
-	bail "group metadata-cache failed"
-cl_cli 1 volume start $VOL >/dev/null || bail "volume start failed"
-cl_set 1 volume set $VOL user.extfuse on >/dev/null || bail "user.extfuse on"
-cl_mount mntA $VOL || bail "mount A failed"
-cl_mount mntB $VOL || bail "mount B failed"
-A=$CL_B/mntA
-B=$CL_B/mntB
-CONN=$(cl_conn mntA)
-cl_wait 30 sh -c "ls '$A' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONN" ||
-	bail "client A did not pin its maps"
+cl_two_clients $VOL replica
 diag "mount A is FUSE connection $CONN"
 
 resolve() { "$DUMP" resolve "$CONN" "$1"; }

@@ -340,6 +340,32 @@ cl_distrep_volume() {
 		"$(cl_brick 1 "$1" 2)" "$(cl_brick 2 "$1" 2)" force >/dev/null
 }
 
+# cl_two_clients VOL replica|distrep: the usual bed of a host test: node 2
+# peered, VOL created of that kind with group metadata-cache, started and
+# with the translator on, mounted as mntA and mntB.  Sets A, B and CONN
+# (mount A's FUSE connection) and waits for A's pinned maps; bails on any
+# failure.
+cl_two_clients() {
+	cl_peer_two 20 || bail "node 2 did not become a peer"
+	case $2 in
+	replica) cl_replica_volume "$1" ;;
+	distrep) cl_distrep_volume "$1" ;;
+	*) bail "cl_two_clients: unknown volume kind '$2'" ;;
+	esac || bail "volume create failed"
+	cl_set 1 volume set "$1" group metadata-cache >/dev/null ||
+		bail "group metadata-cache failed"
+	cl_cli 1 volume start "$1" >/dev/null || bail "volume start failed"
+	cl_set 1 volume set "$1" user.extfuse on >/dev/null ||
+		bail "user.extfuse on"
+	cl_mount mntA "$1" || bail "mount A failed"
+	cl_mount mntB "$1" || bail "mount B failed"
+	A=$CL_B/mntA
+	B=$CL_B/mntB
+	CONN=$(cl_conn mntA)
+	cl_wait 30 sh -c "ls '$A' >/dev/null && test -d /sys/fs/bpf/extfuse/$CONN" ||
+		bail "client A did not pin its maps"
+}
+
 # cl_brick_pid VOL HOST:PATH: the pid of a running brick process, or
 # nothing when the brick is down.
 cl_brick_pid() {
