@@ -345,4 +345,30 @@ out=$("$ASK" lookup "$CONNC" "$DD" "$NAME2")
 ok $? "a name created on the subvolume the CREATE missed is not answered missing (answered: ${out:-nothing})"
 is "$(cat "$C/d/$NAME2" 2>/dev/null)" new "C reads the new name"
 
+# --- 10. a start right after user.extfuse on: the bricks have the notifier
+# A brick keeps the graph it started with, and the regeneration that puts
+# the notifier into the brick volfiles runs after the option's transaction,
+# so a start may come first.  That window is made to last: the brick
+# volfiles written before the option are put back once it is on.
+NV=gvn
+nv_volfiles() { echo "$(cl_gd_dir "$1")/glusterd/vols/$NV/$NV".127.1.1.*.vol; }
+notifier_in() { grep -q 'type performance/extfuse-notify$' "$@"; }
+cl_set 1 volume create $NV replica 2 "$(cl_brick 1 $NV 1)" \
+	"$(cl_brick 2 $NV 1)" force >/dev/null || bail "create $NV"
+mkdir -p "$CL_B/nv1" "$CL_B/nv2"
+cp $(nv_volfiles 1) "$CL_B/nv1/" && cp $(nv_volfiles 2) "$CL_B/nv2/" &&
+	cl_set 1 volume set $NV user.extfuse on >/dev/null &&
+	cl_wait 30 sh -c "grep -q 'type performance/extfuse-notify\$' $(nv_volfiles 1) $(nv_volfiles 2)" &&
+	cp "$CL_B"/nv1/* "$(cl_gd_dir 1)/glusterd/vols/$NV/" &&
+	cp "$CL_B"/nv2/* "$(cl_gd_dir 2)/glusterd/vols/$NV/" &&
+	! notifier_in $(nv_volfiles 1) $(nv_volfiles 2)
+ok $? "$NV: user.extfuse on, brick volfiles as before the regeneration"
+cl_set 1 volume start $NV >/dev/null
+ok $? "$NV: started"
+cl_wait 20 sh -c "grep -q 'Final graph' $(cl_gd_dir 1)/log/bricks/*-$NV-1.log && grep -q 'Final graph' $(cl_gd_dir 2)/log/bricks/*-$NV-1.log"
+notifier_in "$(cl_gd_dir 1)"/log/bricks/*-$NV-1.log &&
+	notifier_in "$(cl_gd_dir 2)"/log/bricks/*-$NV-1.log
+ok $? "$NV: both bricks started with performance/extfuse-notify in their graph"
+cl_set 1 volume stop $NV force >/dev/null
+
 tap_done

@@ -211,12 +211,14 @@ cl_start_glusterds() { # N HOOK
 	for i in $(seq 1 "$1"); do
 		b=$(cl_gd_dir "$i")
 		mkdir -p "$b/glusterd/hooks/1/set/post" \
-			"$b/glusterd/hooks/1/reset/post" "$b/run/gluster" \
+			"$b/glusterd/hooks/1/reset/post" \
+			"$b/glusterd/hooks/1/start/pre" "$b/run/gluster" \
 			"$b/log" "$b/bricks"
 		[ -d /var/lib/glusterd/groups ] &&
 			cp -a /var/lib/glusterd/groups "$b/glusterd/"
 		install -m 0755 "$2" "$b/glusterd/hooks/1/set/post/"
 		install -m 0755 "$2" "$b/glusterd/hooks/1/reset/post/"
+		install -m 0755 "$2" "$b/glusterd/hooks/1/start/pre/"
 		glusterd \
 			--xlator-option "management.working-directory=$b/glusterd" \
 			--xlator-option "management.transport.socket.bind-address=127.1.1.$i" \
