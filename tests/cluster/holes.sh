@@ -345,7 +345,7 @@ out=$("$ASK" lookup "$CONNC" "$DD" "$NAME2")
 ok $? "a name created on the subvolume the CREATE missed is not answered missing (answered: ${out:-nothing})"
 is "$(cat "$C/d/$NAME2" 2>/dev/null)" new "C reads the new name"
 
-# --- 10. a start right after user.extfuse on: the bricks have the notifier
+# --- 11. a start right after user.extfuse on: the bricks have the notifier
 # A brick keeps the graph it started with, and the regeneration that puts
 # the notifier into the brick volfiles runs after the option's transaction,
 # so a start may come first.  That window is made to last: the brick
