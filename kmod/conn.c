@@ -385,6 +385,20 @@ static void extfuse_reexpire_soon(struct extfuse_att *att)
 	extfuse_reexpire_at(att, from, EXTFUSE_REEXPIRE_SOON);
 }
 
+/* Expire every cache of fc now, and again after the replies that crossed
+ * this expiry were applied (while fc is still attached). */
+static void extfuse_expire_all(struct fuse_conn *fc)
+{
+	struct extfuse_att *att;
+
+	extfuse_kcache_expire(fc, 0);
+	mutex_lock(&extfuse_lock);
+	att = extfuse_att_find(fc);
+	if (att)
+		extfuse_reexpire_soon(att);
+	mutex_unlock(&extfuse_lock);
+}
+
 static struct extfuse_att *extfuse_att_new(struct fuse_conn *fc, u32 conn_id)
 {
 	struct extfuse_att *att = kzalloc(sizeof(*att), GFP_KERNEL);
@@ -531,12 +545,7 @@ int extfuse_detach(const struct extfuse_attach *req)
 	/* No run that may still answer survives the call. */
 	synchronize_rcu_tasks_trace();
 	/* Nothing keeps what the kernel was told current from now on. */
-	extfuse_kcache_expire(fc, 0);
-	mutex_lock(&extfuse_lock);
-	att = extfuse_att_find(fc);
-	if (att)
-		extfuse_reexpire_soon(att);
-	mutex_unlock(&extfuse_lock);
+	extfuse_expire_all(fc);
 	fuse_conn_put(fc);
 	pr_info("connection %u: detached (FORGETs rewritten until it ends)\n",
 		conn_id);
@@ -565,16 +574,12 @@ int extfuse_expire_conn(u32 conn_id, u64 dir)
 	 * directory's names follow an upcall, as the bridge's INVAL_ENTRY
 	 * does, without waiting (there is one per change of another client).
 	 */
-	if (!dir)
+	if (dir) {
+		/* The translator sends a directory's names again itself. */
+		extfuse_kcache_expire(fc, dir);
+	} else {
 		synchronize_rcu_tasks_trace();
-	extfuse_kcache_expire(fc, dir);
-	/* A directory's names: the translator sends those again itself. */
-	if (!dir) {
-		mutex_lock(&extfuse_lock);
-		att = extfuse_att_find(fc);
-		if (att)
-			extfuse_reexpire_soon(att);
-		mutex_unlock(&extfuse_lock);
+		extfuse_expire_all(fc);
 	}
 	fuse_conn_put(fc);
 	return 0;

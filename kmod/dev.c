@@ -10,7 +10,9 @@
 #include <linux/rcupdate_trace.h>
 #include <linux/uaccess.h>
 
-static long extfuse_ioc_attach(void __user *uarg)
+/* ATTACH and CONN_OF: an extfuse_attach in, the same with its conn_id out. */
+static long extfuse_ioc_conn_id(void __user *uarg,
+				int (*op)(const struct extfuse_attach *, u32 *))
 {
 	struct extfuse_attach req;
 	u32 conn_id = 0;
@@ -18,24 +20,7 @@ static long extfuse_ioc_attach(void __user *uarg)
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
-	err = extfuse_attach(&req, &conn_id);
-	if (err)
-		return err;
-	req.conn_id = conn_id;
-	if (copy_to_user(uarg, &req, sizeof(req)))
-		return -EFAULT;
-	return 0;
-}
-
-static long extfuse_ioc_conn_of(void __user *uarg)
-{
-	struct extfuse_attach req;
-	u32 conn_id = 0;
-	int err;
-
-	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
-	err = extfuse_conn_of(&req, &conn_id);
+	err = op(&req, &conn_id);
 	if (err)
 		return err;
 	req.conn_id = conn_id;
@@ -105,13 +90,13 @@ static long extfuse_ioctl(struct file *file, unsigned int cmd,
 	extfuse_reap();
 	switch (cmd) {
 	case EXTFUSE_IOC_ATTACH:
-		return extfuse_ioc_attach(uarg);
+		return extfuse_ioc_conn_id(uarg, extfuse_attach);
 	case EXTFUSE_IOC_DETACH:
 		return extfuse_ioc_detach(uarg);
 	case EXTFUSE_IOC_QUERY:
 		return extfuse_ioc_query(uarg);
 	case EXTFUSE_IOC_CONN_OF:
-		return extfuse_ioc_conn_of(uarg);
+		return extfuse_ioc_conn_id(uarg, extfuse_conn_of);
 	case EXTFUSE_IOC_SYNC:
 		synchronize_rcu_tasks_trace();
 		return 0;
