@@ -450,8 +450,7 @@ void *efx_worker(void *arg)
 			if (efx_open_maps(this, conn) == 0)
 				efx_attach(this);
 		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now = (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+		now = efx_realtime_ns();
 		if (started && now >= next_sweep) {
 			efx_check_config(this);
 			efx_sweep(this);

@@ -101,7 +101,8 @@ static struct efx_recheck *efx_recheck_first(struct list_head *head)
 		       : list_first_entry(head, struct efx_recheck, list);
 }
 
-static uint64_t efx_realtime_ns(void)
+/* The clock of the worker's pthread_cond_timedwait(). */
+uint64_t efx_realtime_ns(void)
 {
 	struct timespec ts;
 

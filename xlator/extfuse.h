@@ -311,6 +311,7 @@ void efx_subvol_event(xlator_t *this);
 void efx_recheck_crossed(xlator_t *this, struct efx_local *local,
 			 inode_t *inode, inode_t *parent);
 void efx_recheck_run(xlator_t *this);
+uint64_t efx_realtime_ns(void);
 uint64_t efx_recheck_due_locked(struct efx_priv *priv);
 /* Set while this thread sends an invalidation again. */
 extern __thread bool efx_resending;
