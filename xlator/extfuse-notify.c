@@ -19,6 +19,17 @@
  * that directory to every other client registered on it.  An empty
  * SETATTR changes nothing on the brick (at most the directory's ctime,
  * which the change itself just moved).
+ *
+ * The SETATTR names the directory by its gfid, which storage/posix finds
+ * through the directory's handle under .glusterfs.  Gluster's posix drops
+ * that handle before it renames a directory and puts it back only when
+ * the rename succeeded: after a failed rename (over a non-empty directory,
+ * into itself) the directory has no handle until something heals it.  A
+ * SETATTR by gfid that fails is therefore sent once more with the
+ * directory's path as the brick's inode table knows it, which posix
+ * resolves without the handle.  The gfid goes first: a handle always
+ * names this directory, while the table may lag a moment behind a rename
+ * of an ancestor.
  */
 #include <errno.h>
 #include <string.h>
@@ -70,6 +81,24 @@ static int notify_add_dir(struct notify_local *local, inode_t *dir)
 	return 0;
 }
 
+/*
+ * Give loc its directory's absolute path from the brick's inode table;
+ * false when it has one already (it was tried) or the table knows none.
+ */
+static bool notify_add_path(loc_t *loc)
+{
+	char *path = NULL;
+
+	if (loc->path || inode_path(loc->inode, NULL, &path) < 0 || !path)
+		return false;
+	if (path[0] != '/') {
+		GF_FREE(path);
+		return false;
+	}
+	loc->path = path; /* loc_wipe frees it */
+	return true;
+}
+
 static void notify_unwind(call_frame_t *frame)
 {
 	struct notify_local *local = frame->local;
@@ -103,20 +132,26 @@ static int32_t notify_dir_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 			      struct iatt *pre, struct iatt *post,
 			      dict_t *xdata);
 
+/* The empty SETATTR that makes upcall report dir. */
+static void notify_send(call_frame_t *frame, xlator_t *this, loc_t *dir)
+{
+	struct iatt none;
+
+	memset(&none, 0, sizeof(none));
+	STACK_WIND(frame, notify_dir_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->setattr, dir, &none, 0, NULL);
+}
+
 /* Report the next directory, or send the reply when all are done. */
 static void notify_next(call_frame_t *frame, xlator_t *this)
 {
 	struct notify_local *local = frame->local;
-	struct iatt none;
 
 	if (local->next >= local->ndirs) {
 		notify_unwind(frame);
 		return;
 	}
-	memset(&none, 0, sizeof(none));
-	STACK_WIND(frame, notify_dir_cbk, FIRST_CHILD(this),
-		   FIRST_CHILD(this)->fops->setattr,
-		   &local->dirs[local->next++], &none, 0, NULL);
+	notify_send(frame, this, &local->dirs[local->next++]);
 }
 
 static int32_t notify_dir_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
@@ -124,11 +159,21 @@ static int32_t notify_dir_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 			      struct iatt *pre, struct iatt *post,
 			      dict_t *xdata)
 {
+	struct notify_local *local = frame->local;
+	loc_t *dir = &local->dirs[local->next - 1];
+
+	/* The directory may have lost its handle: try its path, once. */
+	if (op_ret < 0 && (op_errno == ENOENT || op_errno == ESTALE) &&
+	    notify_add_path(dir)) {
+		notify_send(frame, this, dir);
+		return 0;
+	}
 	/* A failure is logged and changes nothing of the reply. */
 	if (op_ret < 0)
 		gf_msg(this->name, GF_LOG_WARNING, op_errno,
 		       EXTFUSE_MSG_NOTIFY_FAILED,
-		       "cannot report a change of a directory to its clients");
+		       "cannot report a change of directory %s to its clients",
+		       dir->path ? dir->path : uuid_utoa(dir->gfid));
 	notify_next(frame, this);
 	return 0;
 }

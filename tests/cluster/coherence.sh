@@ -22,7 +22,8 @@
 # wrong is printed and counted, and an extension answer fails when it is
 # still wrong at the bound while A's client answers right.
 #
-#   COHERENCE_SEED=N       base seed (segment k uses N + k)
+#   COHERENCE_SEED=N       base seed (segment k uses N + k); 6000 by
+#                          default, the seed make check runs
 #   COHERENCE_OPS=N        operations per segment (default 400: 2,000 per
 #                          volume)
 #   COHERENCE_VOLUMES=L    which volumes: "replica" (default), "distrep",
@@ -38,7 +39,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/cluster/lib.sh"
 
 PROG=${COHERENCE:-$top_builddir/tests/cluster/coherence}
-SEED=${COHERENCE_SEED:-$(date +%s)}
+SEED=${COHERENCE_SEED:-6000}
 OPS=${COHERENCE_OPS:-400}
 VOLUMES=${COHERENCE_VOLUMES:-replica}
 BENCH=${COHERENCE_BENCH:-}

@@ -166,6 +166,38 @@ grep -q 'type performance/extfuse-notify$' \
 	"$(cl_gd_dir 1)/glusterd/vols/$VOL/$VOL.127.1.1.1."*.vol
 ok $? "the bricks' volfiles have performance/extfuse-notify"
 
+# --- 12. a directory without its gfid handle ------------------------------
+# Gluster's posix drops a directory's gfid handle before renaming it and
+# restores it only when the rename succeeds, so a failed rename leaves the
+# directory without one; the notifier's report of a rename into it must
+# still go out.
+brick_handle() { # PATH: brick 1's gfid handle of PATH is there
+	local b g u
+	b=$(cl_gd_dir 1)/bricks/b
+	g=$(getfattr -n trusted.gfid -e hex "$b/$1" 2>/dev/null |
+		sed -n 's/^trusted.gfid=0x//p')
+	u=$(echo "$g" | sed -E 's/(.{8})(.{4})(.{4})(.{4})(.{12})/\1-\2-\3-\4-\5/')
+	[ -n "$g" ] && [ -L "$b/.glusterfs/${g:0:2}/${g:2:2}/$u" ]
+}
+mkdir -p "$B/h12/in" "$B/full12/f" "$B/src12" && echo x >"$B/src12/x" ||
+	bail "cannot populate h12"
+! gfapi rename /h12 /full12 2>/dev/null
+ok $? "another client's rename of h12 over the non-empty full12 fails"
+! brick_handle h12
+ok $? "h12 has no gfid handle on the brick any more (Gluster's behaviour)"
+sleep 1.2
+ls "$A/h12" >/dev/null
+stat "$A/h12/x" >/dev/null 2>&1
+H12=$(resolve h12)
+is "$("$ASK" lookup "$CONN" "$H12" x)" ENOENT "a negative entry h12/x would be served"
+gfapi rename /src12/x /h12/x
+ok $? "another client (gfapi) renames src12/x into h12"
+sleep 1
+out=$("$ASK" lookup "$CONN" "$H12" x)
+[ "$out" != ENOENT ]
+ok $? "after the rename into h12, h12/x is not answered ENOENT (answered: ${out:-nothing})"
+is "$(cat "$A/h12/x" 2>/dev/null)" x "A reads h12/x"
+
 # --- 6. a reply that crosses a local change --------------------------------
 # A STAT wound before a SETATTR carries the stamp read then; once the
 # SETATTR's reply has come back, that stamp must not be current any more,

@@ -23,13 +23,23 @@ TESTS += cluster/self-repair.sh cluster/dirs.sh cluster/bigdir.sh
 EXTRA_DIST += cluster/self-repair.sh cluster/dirs.sh cluster/bigdir.sh
 
 # The randomized two-client coherence test (replica volume, 2,000
-# operations, 200 ms bound).  Not in TESTS yet: some seeds still find an
-# extension listing or negative entry staler than stock after a rename
-# (docs/design.md, Known limitations).  `make -C tests coherence` runs it,
-# with COHERENCE_SEED, COHERENCE_OPS, COHERENCE_VOLUMES (e.g. "replica
-# distrep") and COHERENCE_BENCH as in cluster/coherence.sh.
+# operations in five segments with a brick restart, a graph switch and an
+# unrelated option between them, 200 ms bound), with the fixed base seed
+# 6000 in make check: one of the seeds that once found a directory whose
+# gfid handle Gluster had dropped, which the bricks' notifier then failed
+# to report (docs/design.md, performance/extfuse-notify).  Without the
+# notifier it fails (segment 6002: a listing of a directory that another
+# client renamed a name out of).  About five minutes; the 2x2
+# distribute-replicate run passes with this seed too but doubles the
+# time, so it is left to the target below.  `make -C tests coherence`
+# runs it with a fresh seed (or COHERENCE_SEED), COHERENCE_OPS,
+# COHERENCE_VOLUMES (e.g. "replica distrep") and COHERENCE_BENCH as in
+# cluster/coherence.sh.
+TESTS += cluster/coherence.sh
 coherence: $(check_PROGRAMS)
-	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	COHERENCE_SEED=$${COHERENCE_SEED:-$$(date +%s)} \
+		top_srcdir='$(abs_top_srcdir)' \
+		top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(srcdir)/cluster/coherence.sh
 
 .PHONY: coherence
