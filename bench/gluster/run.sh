@@ -2,13 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # Gluster side by side in one QEMU guest (tests/vm/run-vm.sh boots it):
 # a stock mount, stock with `group metadata-cache`, stock with 600 s kernel
-# timeouts, and extfuse.  Workloads: warm stat of every file of a tree, ls
-# -lR of it, as many negative lookups, `git status` of a repository on the
-# mount.  Writes PREFIX.log (the guest's output), PREFIX.dat (ratios to the
-# stock mount), PREFIX.png (gnuplot, when installed) and prints a table.
+# timeouts, extfuse, and the same trees on tmpfs (in the table, not
+# plotted).  Workloads: warm stat of every file of a tree, ls -lR of it,
+# as many negative lookups, `git status` of a repository on the mount.
+# Writes PREFIX.log (the guest's output), PREFIX.dat (ratios to the stock
+# mount), PREFIX.png (gnuplot, when installed) and prints a table.
 # Figures only: nothing here is a test.
 #
+# With -d, the directories benchmark instead (guest-dirs.sh): ls -l of a
+# directory of BIG entries, find over a tree of TREE files and a PHP-style
+# include loop, on a replica and a distribute-replicate volume, mounted
+# stock, with 600 s timeouts, metadata-cache, nl-cache and extfuse, and on
+# tmpfs; prints its table (times and requests) only.
+#
 # usage: run.sh [-f FILES] [-g GITFILES] [-o PREFIX] [-t TIMEOUT]
+#        run.sh -d [-b BIG] [-n TREE] [-o PREFIX] [-t TIMEOUT]
 # env:   top_srcdir, top_builddir (the build whose extfuse.ko, translator
 #        and extfusectl run in the guest), CC.  Needs root and QEMU.
 set -u
@@ -19,26 +27,37 @@ here=$(cd "$(dirname "$0")" && pwd)
 export top_srcdir top_builddir
 files=500
 gitfiles=100
+big=10000
+tree=20000
+dirs=
 prefix=gluster-bench
 timeout=2400
 usage() {
 	echo "usage: $0 [-f FILES] [-g GITFILES] [-o PREFIX] [-t TIMEOUT]" >&2
+	echo "       $0 -d [-b BIG] [-n TREE] [-o PREFIX] [-t TIMEOUT]" >&2
 	exit 2
 }
-while getopts f:g:o:t:h o; do
+while getopts b:df:g:n:o:t:h o; do
 	case $o in
+	b) big=$OPTARG ;;
+	d) dirs=1 ;;
 	f) files=$OPTARG ;;
 	g) gitfiles=$OPTARG ;;
+	n) tree=$OPTARG ;;
 	o) prefix=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	*) usage ;;
 	esac
 done
-for v in "$files" "$gitfiles" "$timeout"; do
+for v in "$files" "$gitfiles" "$big" "$tree" "$timeout"; do
 	case $v in '' | *[!0-9]*) usage ;; esac
 done
 [ "$files" -ge 20 ] && [ "$gitfiles" -ge 10 ] || {
 	echo "$0: need at least 20 files and 10 git files" >&2
+	exit 2
+}
+[ "$big" -ge 1 ] && [ "$tree" -ge 200 ] || {
+	echo "$0: need at least 1 entry and 200 tree files" >&2
 	exit 2
 }
 for f in kmod/extfuse.ko xlator/.libs/extfuse.so xlator/.libs/extfuse-probe.so \
@@ -71,10 +90,15 @@ trap 'exit 130' INT TERM HUP
 # The guest sees the host's root read-only: a program built here runs there.
 ${CC:-cc} -O2 -Wall -o "$tmp/statloop" "$here/statloop.c" || exit 1
 
-echo "# booting the guest ($files files, git $gitfiles files; takes minutes)" >&2
+if [ -n "$dirs" ]; then
+	echo "# booting the guest (directory of $big, tree of $tree files; takes minutes)" >&2
+	set -- "$here/guest-dirs.sh" "$tmp/statloop" "$big" "$tree"
+else
+	echo "# booting the guest ($files files, git $gitfiles files; takes minutes)" >&2
+	set -- "$here/guest-bench.sh" "$tmp/statloop" "$files" "$gitfiles"
+fi
 VM_TIMEOUT=$timeout VM_MEM=${VM_MEM:-3072} setsid \
-	"$top_srcdir/tests/vm/run-vm.sh" "$here/guest-bench.sh" \
-	"$tmp/statloop" "$files" "$gitfiles" >"$tmp/out" 2>&1 &
+	"$top_srcdir/tests/vm/run-vm.sh" "$@" >"$tmp/out" 2>&1 &
 vmpid=$!
 wait "$vmpid"
 rc=$?
@@ -87,9 +111,11 @@ if [ "$rc" -ne 0 ] || ! grep -q '^RESULT done' "$tmp/out"; then
 fi
 
 # Best of the measured passes per (workload, configuration), with the
-# requests of that pass; then ratios to the stock mount.
-awk '
-	function kv(s, k,   i, a) {
+# requests of that pass and the extension's runs, as "TEST CFG NS REQS
+# KHITS PASSES".
+best() {
+	awk '
+	function kv(k,   i, a) {
 		for (i = 2; i <= NF; i++) {
 			split($i, a, "=")
 			if (a[1] == k)
@@ -98,18 +124,80 @@ awk '
 		return ""
 	}
 	$1 == "RESULT" && $2 != "done" {
-		key = kv("", "test") " " kv("", "cfg")
-		ns = kv("", "ns") + 0
+		key = kv("test") " " kv("cfg")
+		ns = kv("ns") + 0
 		if (!(key in best) || ns < best[key]) {
 			best[key] = ns
-			reqs[key] = kv("", "reqs") + 0
-			hits[key] = kv("", "khits") + 0
+			reqs[key] = kv("reqs") + 0
+			hits[key] = kv("khits") + 0
 		}
 		all[key] = all[key] " " sprintf("%.0f", ns)
+		if (!(key in seen)) {
+			seen[key] = 1
+			order[++n] = key
+		}
 	}
 	END {
+		for (i = 1; i <= n; i++)
+			print order[i], best[order[i]], reqs[order[i]], \
+				hits[order[i]], all[order[i]]
+	}' "$1"
+}
+
+if [ -n "$dirs" ]; then
+	best "$tmp/out" >"$prefix.dat"
+	# One row per workload and volume: ms (requests), then extfuse's
+	# speed-up over metadata-cache and its time over tmpfs.
+	awk -v big="$big" -v tree="$tree" '
+		BEGIN {
+			name["lsl"] = "ls -l, " big " entries"
+			name["find"] = "find, " tree " files"
+			name["php"] = "include path, 1,000 lookups"
+			nc = split("stock t600 mdc nlc efx", C, " ")
+			printf "| workload | volume | stock | 600 s | metadata-cache | nl-cache | extfuse | tmpfs | mdc / efx | efx / tmpfs |\n"
+			printf "|---|---|---|---|---|---|---|---|---|---|\n"
+		}
+		{
+			split($2, cv, "-")
+			if ($2 == "tmpfs")
+				tmpfs[$1] = $3
+			else {
+				ns[$1, cv[2], cv[1]] = $3
+				rq[$1, cv[2], cv[1]] = $4
+				vols[cv[2]] = 1
+			}
+			tests[$1] = 1
+		}
+		END {
+			nt = split("lsl find php", T, " ")
+			nv = split("replica distrep", V, " ")
+			for (i = 1; i <= nt; i++)
+				for (v = 1; v <= nv; v++) {
+					if (!((T[i], V[v], "efx") in ns))
+						continue
+					printf "| %s | %s |", name[T[i]], V[v]
+					for (c = 1; c <= nc; c++)
+						printf " %.1f (%d) |", \
+							ns[T[i], V[v], C[c]] / 1e6, \
+							rq[T[i], V[v], C[c]]
+					e = ns[T[i], V[v], "efx"]
+					printf " %.1f | %.1fx | %.2fx |\n", tmpfs[T[i]] / 1e6, \
+						e ? ns[T[i], V[v], "mdc"] / e : 0, \
+						tmpfs[T[i]] ? e / tmpfs[T[i]] : 0
+				}
+		}' "$prefix.dat"
+	grep '^# ' "$tmp/out" | grep -E 'trees made|warm-up' >&2
+	echo "# data: $prefix.dat (TEST CFG BEST_NS REQS KHITS PASSES), guest output: $prefix.log" >&2
+	exit 0
+fi
+
+# Ratios to the stock mount.
+best "$tmp/out" | awk '
+	{ best[$1 " " $2] = $3; reqs[$1 " " $2] = $4; hits[$1 " " $2] = $5
+	  all[$1 " " $2] = ""; for (i = 6; i <= NF; i++) all[$1 " " $2] = all[$1 " " $2] " " $i }
+	END {
 		nt = split("stat neg lsR git", T, " ")
-		nc = split("stock t600 mdc efx", C, " ")
+		nc = split("stock t600 mdc efx tmpfs", C, " ")
 		print "# test cfg best_ns reqs khits time_ratio reqs_ratio passes_ns"
 		for (i = 1; i <= nt; i++) {
 			s = T[i] " stock"
@@ -123,10 +211,10 @@ awk '
 					best[k], reqs[k], hits[k], tr, rr, all[k]
 			}
 		}
-	}' "$tmp/out" >"$tmp/long"
+	}' >"$tmp/long"
 
 # One row per workload for gnuplot: time ratios, then request ratios.
-awk '!/^#/ { t[$1] = t[$1] " " $6; r[$1] = r[$1] " " $7; o[++n] = $1 }
+awk '!/^#/ && $2 != "tmpfs" { t[$1] = t[$1] " " $6; r[$1] = r[$1] " " $7; o[++n] = $1 }
 	END {
 		print "# test  time: stock t600 mdc efx  requests: stock t600 mdc efx"
 		for (i = 1; i <= n; i++)
