@@ -124,32 +124,39 @@ is "$(counter errors)" 0 "no errors"
 # The servers report a rename to the clients registered on the moved
 # inode; A knows only the new parent (a missing name, a listing).
 gfapi() { "$GFAPI" 127.1.1.1 $VOL "$CL_B/gfapi.log" "$@"; }
+# negative_entry DIR NAME: A lists DIR and looks the missing NAME up, so
+# that the extension would answer ENOENT for it.  Sets NODE to DIR's node.
+negative_entry() {
+	sleep 1.2
+	ls "$A/$1" >/dev/null
+	stat "$A/$1/$2" >/dev/null 2>&1
+	NODE=$(resolve "$1")
+	is "$("$ASK" lookup "$CONN" "$NODE" "$2")" ENOENT \
+		"a negative entry $1/$2 would be served"
+}
+# appeared DIR NAME CHANGE: once another client's CHANGE made DIR/NAME
+# exist, the extension no longer answers ENOENT for it (NODE is DIR's).
+appeared() {
+	local out
+	sleep 1 # upcall latency, generously
+	out=$("$ASK" lookup "$CONN" "$NODE" "$2")
+	[ "$out" != ENOENT ]
+	ok $? "after $3, $1/$2 is not answered ENOENT (answered: ${out:-nothing})"
+}
 mkdir "$B/src3" "$B/dst3" && echo x >"$B/src3/x" && echo y >"$B/src3/y" ||
 	bail "cannot populate src3"
-sleep 1.2
-ls "$A/dst3" >/dev/null
-stat "$A/dst3/x" >/dev/null 2>&1
-D3=$(resolve dst3)
-is "$("$ASK" lookup "$CONN" "$D3" x)" ENOENT "a negative entry dst3/x would be served"
+negative_entry dst3 x
+D3=$NODE
 "$DUMP" has-dir "$CONN" "$D3"
 ok $? "a listing of dst3 is published"
 gfapi rename /src3/x /dst3/x
 ok $? "another client (gfapi) renames src3/x into dst3"
-sleep 1 # upcall latency, generously
-out=$("$ASK" lookup "$CONN" "$D3" x)
-[ "$out" != ENOENT ]
-ok $? "after the rename into dst3, dst3/x is not answered ENOENT (answered: ${out:-nothing})"
+appeared dst3 x "the rename into dst3"
 is "$(cat "$A/dst3/x" 2>/dev/null)" x "A reads dst3/x"
-sleep 1.2
-ls "$A/dst3" >/dev/null
-stat "$A/dst3/y" >/dev/null 2>&1
-is "$("$ASK" lookup "$CONN" "$D3" y)" ENOENT "a negative entry dst3/y would be served"
+negative_entry dst3 y
 gfapi link /src3/y /dst3/y
 ok $? "another client (gfapi) links src3/y into dst3"
-sleep 1
-out=$("$ASK" lookup "$CONN" "$D3" y)
-[ "$out" != ENOENT ]
-ok $? "after the link into dst3, dst3/y is not answered ENOENT (answered: ${out:-nothing})"
+appeared dst3 y "the link into dst3"
 # An unlink of a name A only ever saw in a listing: Gluster reports it to
 # the directory's clients (no help needed, but it must stay so).
 echo z >"$B/dst3/z" || bail "cannot create dst3/z"
@@ -185,17 +192,10 @@ mkdir -p "$B/h12/in" "$B/full12/f" "$B/src12" && echo x >"$B/src12/x" ||
 ok $? "another client's rename of h12 over the non-empty full12 fails"
 ! brick_handle h12
 ok $? "h12 has no gfid handle on the brick any more (Gluster's behaviour)"
-sleep 1.2
-ls "$A/h12" >/dev/null
-stat "$A/h12/x" >/dev/null 2>&1
-H12=$(resolve h12)
-is "$("$ASK" lookup "$CONN" "$H12" x)" ENOENT "a negative entry h12/x would be served"
+negative_entry h12 x
 gfapi rename /src12/x /h12/x
 ok $? "another client (gfapi) renames src12/x into h12"
-sleep 1
-out=$("$ASK" lookup "$CONN" "$H12" x)
-[ "$out" != ENOENT ]
-ok $? "after the rename into h12, h12/x is not answered ENOENT (answered: ${out:-nothing})"
+appeared h12 x "the rename into h12"
 is "$(cat "$A/h12/x" 2>/dev/null)" x "A reads h12/x"
 
 # --- 6. a reply that crosses a local change --------------------------------
