@@ -23,15 +23,9 @@ STATLOOP=${1:?usage: guest-bench.sh STATLOOP [FILES] [GITFILES]}
 NFILES=${2:-500}
 NGIT=${3:-100}
 NDIRS=20
-CTL=$top_builddir/client/extfusectl
 
-CL_B=$(mktemp -d /tmp/extfuse-bench.XXXXXX) || die "mktemp"
-cl_snapshot_system
-trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
-export LD_LIBRARY_PATH=$top_builddir/client/.libs
+bench_setup bench
 export HOME=$CL_B GIT_CONFIG_NOSYSTEM=1
-W=$CL_B/work
-mkdir -p "$W"
 
 # --- cluster ------------------------------------------------------------
 cl_guest_cluster 524288 || die "no cluster (the guest's stderr says why)"
@@ -130,7 +124,6 @@ mnt mdc || die "mount mdc"
 mklists mdc
 measure "$TESTS" mdc
 unmnt mdc || die "unmount mdc"
-CL_CONNS=
 mount_extfuse efx
 mklists efx
 measure "$TESTS" efx

@@ -30,15 +30,8 @@ NBIG=${2:-10000}
 NTREE=${3:-20000}
 NPATH=10
 NPHP=100
-CTL=$top_builddir/client/extfusectl
 
-CL_B=$(mktemp -d /tmp/extfuse-dirs.XXXXXX) || die "mktemp"
-CL_CONNS=
-cl_snapshot_system
-trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
-export LD_LIBRARY_PATH=$top_builddir/client/.libs
-W=$CL_B/work
-mkdir -p "$W"
+bench_setup dirs
 cl_guest_cluster 1048576 || die "no cluster (the guest's stderr says why)"
 
 # mktrees ROOT: the three trees, made with as few processes as possible.

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared by the guest sides of bench/gluster/run.sh (guest-bench.sh,
 # guest-dirs.sh): mounts, request counting through the client's io-stats,
-# and the measuring loop.  The caller sets CL_B, VOL, W and CTL, and
+# and the measuring loop.  The caller runs bench_setup, sets VOL, and
 # defines work CONFIG TEST (prints the run's time in ns) and, if a
 # workload needs it, prepare CONFIG TEST (run before its warm-up).
 # A configuration named tmpfs is a local file system: no daemon to count.
@@ -11,6 +11,21 @@ die() {
 	exit 1
 }
 diag() { echo "# $*"; }
+
+CTL=$top_builddir/client/extfusectl
+
+# bench_setup NAME: the private directory CL_B, with the work directory W,
+# torn down at exit (the module unloaded too), and the build's libextfuse
+# for the tools.
+bench_setup() {
+	CL_B=$(mktemp -d "/tmp/extfuse-$1.XXXXXX") || die "mktemp"
+	CL_CONNS=
+	cl_snapshot_system
+	trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
+	export LD_LIBRARY_PATH=$top_builddir/client/.libs
+	W=$CL_B/work
+	mkdir -p "$W"
+}
 
 # mnt NAME [CLIENT OPTIONS...]: mount VOL on $CL_B/mnt-NAME and wait until
 # both bricks are connected.
