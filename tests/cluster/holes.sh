@@ -385,12 +385,20 @@ is "$(cat "$C/d/$NAME2" 2>/dev/null)" new "C reads the new name"
 NV=gvn
 nv_volfiles() { echo "$(cl_gd_dir "$1")/glusterd/vols/$NV/$NV".127.1.1.*.vol; }
 notifier_in() { grep -q 'type performance/extfuse-notify$' "$@"; }
+# Every brick volfile of both nodes has the notifier (each node's hook
+# regenerates its own, in its own time).
+nv_regenerated() {
+	local f
+	for f in $(nv_volfiles 1) $(nv_volfiles 2); do
+		notifier_in "$f" || return 1
+	done
+}
 cl_set 1 volume create $NV replica 2 "$(cl_brick 1 $NV 1)" \
 	"$(cl_brick 2 $NV 1)" force >/dev/null || bail "create $NV"
 mkdir -p "$CL_B/nv1" "$CL_B/nv2"
 cp $(nv_volfiles 1) "$CL_B/nv1/" && cp $(nv_volfiles 2) "$CL_B/nv2/" &&
 	cl_set 1 volume set $NV user.extfuse on >/dev/null &&
-	cl_wait 30 sh -c "grep -q 'type performance/extfuse-notify\$' $(nv_volfiles 1) $(nv_volfiles 2)" &&
+	cl_wait 30 nv_regenerated &&
 	cp "$CL_B"/nv1/* "$(cl_gd_dir 1)/glusterd/vols/$NV/" &&
 	cp "$CL_B"/nv2/* "$(cl_gd_dir 2)/glusterd/vols/$NV/" &&
 	! notifier_in $(nv_volfiles 1) $(nv_volfiles 2)
