@@ -68,19 +68,27 @@ static uint64_t efx_attr_expiry(xlator_t *this, inode_t *inode,
 }
 
 /*
- * A name leading to inode: from the last reply that named it (its attributes
- * come with every such reply) or after which its upcalls report unlink and
- * rename, whichever is later.
+ * A name in parent leading to inode: from the last reply that named it (its
+ * attributes come with every such reply) or after which its upcalls report
+ * unlink and rename, whichever is later.
  */
-static uint64_t efx_entry_expiry(xlator_t *this, inode_t *inode)
+static uint64_t efx_entry_expiry(xlator_t *this, inode_t *parent,
+				 inode_t *inode)
 {
-	struct efx_probe_mark m;
+	xlator_t *probe = efx_priv(this)->probe;
+	struct efx_probe_mark m, pm;
 
-	if (!efx_probe_read(efx_priv(this)->probe, inode, &m))
+	if (!efx_probe_read(probe, inode, &m))
 		return efx_expiry_from(this, 0);
 	/* A name moved away since the servers last named it: the reply
 	 * may be md-cache's answer for the old name. */
 	if (m.unnamed_ns && m.named_ns <= m.unnamed_ns)
+		return 0;
+	/* The directory's names changed since the servers last named the
+	 * inode in it: the name may now lead to another inode. */
+	if (efx_probe_read(probe, parent, &pm) && pm.entries_ns &&
+	    (m.named_ns <= pm.entries_ns ||
+	     gf_uuid_compare(m.named_parent, parent->gfid)))
 		return 0;
 	return efx_expiry_from(this,
 			       m.attr_ns > m.asked_ns ? m.attr_ns : m.asked_ns);
@@ -145,7 +153,7 @@ static void efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
 	if (!ef || !name || strlen(name) > EXTFUSE_NAME_MAX ||
 	    !efx_inode_ok(this, parent) || !efx_inode_ok(this, inode))
 		return;
-	expiry = efx_entry_expiry(this, inode);
+	expiry = efx_entry_expiry(this, parent, inode);
 	if (!expiry)
 		return;
 	if (!efx_node_track(this, parent) ||

@@ -135,8 +135,13 @@ static void probe_mark_req(xlator_t *this, inode_t *inode, uint64_t t,
 	inode_unref(linked);
 }
 
-/* The servers answered a LOOKUP wound at t with inode: a name leads to it. */
-static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t)
+/*
+ * The servers answered a request wound at t with inode under the name of a
+ * directory whose gfid is parent (NULL: a LOOKUP by gfid): the name leads
+ * to it.
+ */
+static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t,
+			     const unsigned char *parent)
 {
 	struct efx_probe_mark *m;
 
@@ -144,8 +149,13 @@ static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t)
 		return;
 	LOCK(&inode->lock);
 	m = probe_mark_get(this, inode);
-	if (m && t > m->named_ns)
+	if (m && t > m->named_ns) {
 		m->named_ns = t;
+		if (parent)
+			gf_uuid_copy(m->named_parent, (unsigned char *)parent);
+		else
+			gf_uuid_clear(m->named_parent);
+	}
 	UNLOCK(&inode->lock);
 }
 
@@ -180,9 +190,12 @@ static int32_t probe_lookup_cbk(call_frame_t *frame, void *cookie,
 				struct iatt *buf, dict_t *xdata,
 				struct iatt *postparent)
 {
+	const unsigned char *parent;
+
 	if (op_ret >= 0) {
 		probe_mark(this, inode, PROBE_TIME(cookie), buf, true);
-		probe_mark_named(this, inode, PROBE_TIME(cookie));
+		parent = probe_iatt(postparent) ? postparent->ia_gfid : NULL;
+		probe_mark_named(this, inode, PROBE_TIME(cookie), parent);
 		probe_mark_parent(this, PROBE_TIME(cookie), postparent);
 	}
 	STACK_UNWIND_STRICT(lookup, frame, op_ret, op_errno, inode, buf, xdata,
@@ -323,6 +336,8 @@ static void probe_entry_reply(call_frame_t *frame, void *cookie, xlator_t *this,
 	if (op_ret < 0)
 		return;
 	probe_mark(this, inode, PROBE_TIME(cookie), buf, false);
+	if (parent)
+		probe_mark_named(this, inode, PROBE_TIME(cookie), parent->gfid);
 	probe_mark_part(this, parent, PROBE_TIME(cookie), postparent, true);
 }
 
@@ -609,6 +624,36 @@ static void probe_upcall_unnamed(xlator_t *this, inode_table_t *itable,
 	inode_unref(inode);
 }
 
+/*
+ * An upcall about a directory: its names may lead elsewhere now (another
+ * client renamed over one: Gluster reports that to the directory's clients
+ * only, and the bricks' notifier reports it as a change of the directory).
+ * The client's inode table keeps the old dentry and md-cache may answer a
+ * LOOKUP of the name with the replaced inode, so an entry in the directory
+ * is only true again once the servers answered a LOOKUP of it wound after
+ * this.
+ */
+static void probe_upcall_entries(xlator_t *this, inode_table_t *itable,
+				 const unsigned char *gfid, bool is_dir)
+{
+	struct efx_probe_mark *m;
+	inode_t *inode;
+
+	if (gf_uuid_is_null((unsigned char *)gfid))
+		return;
+	inode = inode_find(itable, (unsigned char *)gfid);
+	if (!inode)
+		return;
+	LOCK(&inode->lock);
+	m = NULL;
+	if (is_dir || inode->ia_type == IA_IFDIR)
+		m = probe_mark_get(this, inode);
+	if (m)
+		m->entries_ns = probe_now_ns();
+	UNLOCK(&inode->lock);
+	inode_unref(inode);
+}
+
 static void probe_upcall(xlator_t *this, struct gf_upcall *up)
 {
 	struct gf_upcall_cache_invalidation *ci = up->data;
@@ -621,6 +666,11 @@ static void probe_upcall(xlator_t *this, struct gf_upcall *up)
 		return;
 	if (ci->flags & (UP_RENAME | UP_NLINK | UP_FORGET))
 		probe_upcall_unnamed(this, itable, up->gfid);
+	probe_upcall_entries(this, itable, up->gfid, false);
+	if (ci->flags & UP_PARENT_DENTRY_FLAGS) {
+		probe_upcall_entries(this, itable, ci->p_stat.ia_gfid, true);
+		probe_upcall_entries(this, itable, ci->oldp_stat.ia_gfid, true);
+	}
 	probe_upcall_attrs(this, itable, up->gfid, &ci->stat);
 	probe_upcall_attrs(this, itable, ci->p_stat.ia_gfid, &ci->p_stat);
 	probe_upcall_attrs(this, itable, ci->oldp_stat.ia_gfid, &ci->oldp_stat);

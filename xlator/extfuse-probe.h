@@ -33,6 +33,10 @@ struct efx_probe_mark {
 	uint64_t named_ns; /* last LOOKUP the servers answered with it */
 	uint64_t unnamed_ns; /* arrival of the last upcall that moved or
 			      * removed one of its names */
+	uuid_t named_parent; /* the directory of that LOOKUP's name (null:
+			      * a LOOKUP by gfid) */
+	uint64_t entries_ns; /* a directory: arrival of the last upcall about
+			      * it, after which its names may lead elsewhere */
 };
 
 /*

@@ -198,6 +198,30 @@ ok $? "another client (gfapi) renames src12/x into h12"
 appeared h12 x "the rename into h12"
 is "$(cat "$A/h12/x" 2>/dev/null)" x "A reads h12/x"
 
+# --- 13. a rename over a name ----------------------------------------------
+# Another client renames over a name A looked up.  Gluster reports it to
+# the clients of the moved inode and of the directories, not to those of
+# the replaced inode, which A's inode table still finds under the name, so
+# md-cache answers A's next LOOKUP of it with the replaced inode.  That
+# answer must not be published again.
+mkdir "$B/dst13" "$B/src13" "$B/oth13" && echo x >"$B/dst13/c" &&
+	ln "$B/dst13/c" "$B/oth13/c" && echo yy >"$B/src13/d" ||
+	bail "cannot populate dst13"
+sleep 1.2
+stat "$A/dst13/c" "$A/oth13/c" >/dev/null
+N13=$(resolve dst13)
+OLD13=$(resolve dst13/c)
+out=$("$ASK" lookup "$CONN" "$N13" c)
+is "${out%% *}" "nodeid=$OLD13" "dst13/c would be answered with its inode"
+gfapi rename /src13/d /dst13/c
+ok $? "another client (gfapi) renames src13/d over dst13/c"
+sleep 1.2 # upcall latency, and the kernel's own dentry timeout
+stat "$A/dst13/c" >/dev/null
+diag "A's client answers dst13/c with size $(stat -c %s "$A/dst13/c") (3 is right)"
+out=$("$ASK" lookup "$CONN" "$N13" c)
+[ "${out%% *}" != "nodeid=$OLD13" ]
+ok $? "after it and A's lookup, the replaced inode is not answered for dst13/c (answered: ${out:-nothing})"
+
 # --- 6. a reply that crosses a local change --------------------------------
 # A STAT wound before a SETATTR carries the stamp read then; once the
 # SETATTR's reply has come back, that stamp must not be current any more,
