@@ -318,6 +318,9 @@ extern __thread bool efx_resending;
 void efx_recheck_drop(struct efx_priv *priv);
 
 /* extfuse-node.c */
+void efx_change_begin(uint64_t nodeid);
+void efx_change_end(uint64_t nodeid);
+bool efx_changed_since(uint64_t nodeid, uint64_t since_ns);
 bool efx_inode_ok(xlator_t *this, inode_t *inode);
 struct efx_node *efx_node_track(xlator_t *this, inode_t *inode);
 int efx_pin_name(xlator_t *this, inode_t *inode, uint64_t parent,
