@@ -328,6 +328,15 @@ static void efx_listing_publish(xlator_t *this, fd_t *fd,
 	    !efx_inode_ok(this, fd->inode))
 		return;
 	started = efx_probe_listing_ns(priv->probe, fd);
+	/*
+	 * Its stamp was read when the kernel's first READDIR was wound, which
+	 * readdir-ahead answers from what it prefetched at OPENDIR: a change
+	 * of the directory in between moved the version before the stamp
+	 * was read.  So no change may have ended since the servers were
+	 * first asked.
+	 */
+	if (efx_changed_since(efx_nodeid(fd->inode), started))
+		return;
 	/* As old as its first request to the servers. */
 	expiry = efx_expiry_from(this, started);
 	/* Its forget must retire the listing before the address is reused;

@@ -37,7 +37,7 @@
  * the kernel need no record: every request that the extension bumps for
  * reaches this translator, whose reply bumps again here.
  */
-#define EFX_CHANGE_SLOTS 4096u
+#define EFX_CHANGE_SLOTS 16384u
 
 static struct efx_change_slot {
 	uint64_t ended_ns;

@@ -158,6 +158,42 @@ is "$(stat -c %a "$A/p/f-5")" 600 "A sees B's chmod"
 [ ! -e "$A/p/f-6" ] && [ ! -e "$A/p/f-7" ] && [ -e "$A/p/moved" ]
 ok $? "A sees B's unlink and rename"
 
+# --- 6 (on gv0). what readdir-ahead prefetched ---------------------------
+# readdir-ahead reads a directory ahead at OPENDIR and hands the kernel's
+# READDIRPs what it holds: that reaches the maps only through those
+# replies.  B changes the directory and a file in it between A's OPENDIR
+# and A's first read: what was prefetched is older than the change, and
+# must not be published as current.
+n=$(grep -c 'taking over the maps' "$CL_B/log-mntA.log")
+cl_set 1 volume set $VOL performance.readdir-ahead on >/dev/null ||
+	bail "readdir-ahead on"
+cl_wait 30 sh -c "ls '$A' >/dev/null &&
+	[ \$(grep -c 'taking over the maps' '$CL_B/log-mntA.log') -gt $n ]" ||
+	bail "A did not take the graph with readdir-ahead"
+mkdir "$B/r" && (cd "$B/r" && seq -f 'r-%g' 30 | xargs touch) ||
+	bail "cannot populate r"
+sleep 1.2
+ls -l "$A/r" >/dev/null
+R=$("$DUMP" resolve "$CONN" r)
+is "$(served "$R")" "$(truth r)" "through readdir-ahead: the listing of r is published"
+"$DUMP" compare "$CONN" "$B" r/r-9 >/dev/null
+ok $? "and its entries' attributes"
+# around CMD...: A opens r, CMD runs through B, then A reads r
+around() {
+	perl -e 'opendir(my $d, shift) or die; select(undef, undef, undef, 0.3);
+		system(@ARGV) == 0 or die; select(undef, undef, undef, 0.7);
+		my @n = readdir($d);' "$A/r" "$@" ||
+		bail "cannot read r around B's change"
+}
+around chmod 600 "$B/r/r-5"
+out=$("$ASK" lookup "$CONN" "$R" r-5)
+[ $? = 1 ] || echo "$out" | grep -q ' mode=100600 '
+ok $? "r-5's mode prefetched before B's chmod is not served (answered: ${out:-nothing})"
+around touch "$B/r/late"
+out=$(served "$R")
+[ $? = 1 ] || [ "$out" = "$(truth r)" ]
+ok $? "a listing prefetched before B's create is not served as current"
+
 # --- 4. a 4+2 disperse volume --------------------------------------------
 EV=gv6
 cl_set 1 volume create $EV disperse 6 redundancy 2 \
