@@ -462,8 +462,12 @@ static void efx_readdirp_entries(xlator_t *this, struct efx_local *local,
 	listed_ns = efx_probe_listing_ns(priv->probe, fd);
 	if (!current || !listed_ns)
 		return;
+	/* Once the directory's stamp is out of date every entry would be
+	 * refused, and each refusal bumps the directory again. */
 	list_for_each_entry (e, &entries->list, list)
-		efx_publish_dirent(this, fd->inode, &local->pst, listed_ns, e);
+		if (efx_publish_dirent(this, fd->inode, &local->pst, listed_ns,
+				       e) == -ESTALE)
+			break;
 }
 
 /*

@@ -245,9 +245,9 @@ void efx_apply_config(xlator_t *this, struct extfuse *ef);
 /* extfuse-inode.c */
 void efx_iatt_to_attr(xlator_t *this, const struct iatt *st,
 		      struct fuse_attr *fa);
-void efx_publish_dirent(xlator_t *this, inode_t *dir,
-			const struct extfuse_stamp *dst, uint64_t listed_ns,
-			gf_dirent_t *e);
+int efx_publish_dirent(xlator_t *this, inode_t *dir,
+		       const struct extfuse_stamp *dst, uint64_t listed_ns,
+		       gf_dirent_t *e);
 int32_t efx_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
 		   dict_t *xdata);
 int32_t efx_stat(call_frame_t *frame, xlator_t *this, loc_t *loc,
