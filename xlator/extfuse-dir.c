@@ -250,6 +250,17 @@ static uint64_t efx_listing_wind(xlator_t *this, fd_t *fd,
 	return real;
 }
 
+/* The directory's stamp for the entries this request's reply publishes
+ * (read at every offset: a listing's first stamp may be old by now). */
+static void efx_listing_stamp(xlator_t *this, fd_t *fd, struct efx_local *local)
+{
+	struct extfuse *ef = efx_active(this);
+
+	local->have_pst =
+		ef && efx_inode_ok(this, fd->inode) &&
+		extfuse_stamp(ef, efx_nodeid(fd->inode), &local->pst) == 0;
+}
+
 static int efx_listing_add(struct efx_listing *l, gf_dirent_t *e, size_t pos)
 {
 	struct extfuse_dirent *d;
@@ -317,6 +328,15 @@ static void efx_listing_publish(xlator_t *this, fd_t *fd,
 	    !efx_inode_ok(this, fd->inode))
 		return;
 	started = efx_probe_listing_ns(priv->probe, fd);
+	/*
+	 * Its stamp was read when the kernel's first READDIR was wound, which
+	 * readdir-ahead answers from what it prefetched at OPENDIR: a change
+	 * of the directory in between moved the version before the stamp
+	 * was read.  So no change may have ended since the servers were
+	 * first asked.
+	 */
+	if (efx_changed_since(efx_nodeid(fd->inode), started))
+		return;
 	/* As old as its first request to the servers. */
 	expiry = efx_expiry_from(this, started);
 	/* Its forget must retire the listing before the address is reused;
@@ -417,6 +437,40 @@ static void efx_readdirp_attrs(xlator_t *this, fd_t *fd, gf_dirent_t *entries)
 }
 
 /*
+ * READDIRP entries as entries and attributes, so that a LOOKUP or GETATTR
+ * of a listed name can be answered in the kernel.  Only for replies of
+ * the pass the fd is reading (the listing's start time is the fd's).
+ */
+static void efx_readdirp_entries(xlator_t *this, struct efx_local *local,
+				 fd_t *fd, gf_dirent_t *entries)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct efx_listing *l;
+	uint64_t listed_ns;
+	gf_dirent_t *e;
+	bool current;
+
+	if (!local || !local->have_pst || !local->gen || !fd ||
+	    !efx_active(this))
+		return;
+	l = efx_listing_get(this, fd);
+	if (!l)
+		return;
+	LOCK(&fd->lock);
+	current = l->gen == local->gen;
+	UNLOCK(&fd->lock);
+	listed_ns = efx_probe_listing_ns(priv->probe, fd);
+	if (!current || !listed_ns)
+		return;
+	/* Once the directory's stamp is out of date every entry would be
+	 * refused, and each refusal bumps the directory again. */
+	list_for_each_entry (e, &entries->list, list)
+		if (efx_publish_dirent(this, fd->inode, &local->pst, listed_ns,
+				       e) == -ESTALE)
+			break;
+}
+
+/*
  * READDIRP and READDIR: the same parameters and callback.  The callback
  * gets the fd as its cookie; the stamp of the directory is read at the
  * start of a listing (offset 0).
@@ -434,6 +488,8 @@ static void efx_readdirp_attrs(xlator_t *this, fd_t *fd, gf_dirent_t *entries)
                                                                                \
 		if (op_ret > 0 && EFX_IS_PLUS(fop))                            \
 			efx_readdirp_attrs(this, cookie, entries);             \
+		if (op_ret > 0 && EFX_IS_PLUS(fop))                            \
+			efx_readdirp_entries(this, local, cookie, entries);    \
 		ret = efx_listing_reply(this, local, cookie, op_ret, entries); \
 		if (op_ret > 0 && EFX_IS_PLUS(fop))                            \
 			efx_recheck_crossed(this, local,                       \
@@ -461,6 +517,8 @@ static void efx_readdirp_attrs(xlator_t *this, fd_t *fd, gf_dirent_t *entries)
 			return 0;                                              \
 		}                                                              \
 		local->offset = off;                                           \
+		if (EFX_IS_PLUS(fop))                                          \
+			efx_listing_stamp(this, fd, local);                    \
 		off = efx_listing_wind(this, fd, local, off);                  \
 		STACK_WIND_COOKIE(                                             \
 			frame, efx_##fop##_cbk, fd, FIRST_CHILD(this),         \

@@ -142,8 +142,9 @@ static void efx_publish_attr(xlator_t *this, inode_t *inode, struct iatt *buf,
 		efx_count_ret(this, ret, "publish attr");
 }
 
-static void efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
-			      inode_t *inode, const struct extfuse_stamp *pst)
+/* -ESTALE when the parent's stamp is out of date; 0 otherwise. */
+static int efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
+			     inode_t *inode, const struct extfuse_stamp *pst)
 {
 	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_active(this);
@@ -152,23 +153,24 @@ static void efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
 
 	if (!ef || !name || strlen(name) > EXTFUSE_NAME_MAX ||
 	    !efx_inode_ok(this, parent) || !efx_inode_ok(this, inode))
-		return;
+		return 0;
 	expiry = efx_entry_expiry(this, parent, inode);
 	if (!expiry)
-		return;
+		return 0;
 	if (!efx_node_track(this, parent) ||
 	    efx_pin_name(this, inode, pnode, name) < 0) {
 		GF_ATOMIC_INC(priv->c.errors);
-		return;
+		return 0;
 	}
 	ret = extfuse_publish_entry(ef, pnode, name, efx_nodeid(inode), 0,
 				    expiry, pst);
 	if (ret == 0) {
 		GF_ATOMIC_INC(priv->c.entries);
-		return;
+		return 0;
 	}
 	efx_count_ret(this, ret, "publish entry");
 	efx_name_forget(this, inode, pnode, name);
+	return ret == -ESTALE ? ret : 0;
 }
 
 static void efx_publish_negative(xlator_t *this, inode_t *parent,
@@ -197,6 +199,56 @@ static void efx_publish_negative(xlator_t *this, inode_t *parent,
 		GF_ATOMIC_INC(priv->c.negatives);
 	else
 		efx_count_ret(this, ret, "publish negative");
+}
+
+/*
+ * One entry of a READDIRP reply, published as a LOOKUP of its name would
+ * be (design.md, "Entries and attributes a listing brings").  dst is the
+ * directory's stamp read when the request was wound; listed_ns when the
+ * listing was first asked of the servers (readdir-ahead's prefetch
+ * included).  The entry's stamp cannot be read before the request (its
+ * name is learnt from the reply), so it is read now and stands only if no
+ * bump of the node ended since the servers sent these attributes.
+ * -ESTALE: the directory changed, no entry of this reply can be published.
+ */
+int efx_publish_dirent(xlator_t *this, inode_t *dir,
+		       const struct extfuse_stamp *dst, uint64_t listed_ns,
+		       gf_dirent_t *e)
+{
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_active(this);
+	struct extfuse_stamp st;
+	struct efx_probe_mark m;
+	inode_t *linked;
+	uint64_t nodeid;
+	int ret;
+
+	if (!ef || !e->inode || !strcmp(e->d_name, ".") ||
+	    !strcmp(e->d_name, "..") || strlen(e->d_name) > EXTFUSE_NAME_MAX ||
+	    !efx_iatt_ok(&e->d_stat, e->inode) || !efx_inode_ok(this, dir))
+		return 0;
+	/* A name created, removed or moved since the listing began. */
+	if (efx_changed_since(efx_nodeid(dir), listed_ns))
+		return -ESTALE;
+	/*
+	 * Link as the bridge will (fuse_readdirp_cbk links every entry it
+	 * passes on): the nodeid the kernel is given is the linked inode's.
+	 * Linking is idempotent; the bridge counts the kernel's lookup of
+	 * what it passes on, and the extension counts its own in served[].
+	 */
+	linked = inode_link(e->inode, dir, e->d_name, &e->d_stat);
+	if (!linked)
+		return 0;
+	nodeid = efx_nodeid(linked);
+	if (linked == e->inode && efx_inode_ok(this, linked) &&
+	    efx_probe_read(priv->probe, linked, &m) &&
+	    m.attr_print == efx_iatt_print(&e->d_stat) &&
+	    extfuse_stamp(ef, nodeid, &st) == 0 && st.epoch == dst->epoch &&
+	    !efx_changed_since(nodeid, m.attr_ns))
+		efx_publish_attr(this, linked, &e->d_stat, &st);
+	ret = efx_publish_entry(this, dir, e->d_name, linked, dst);
+	inode_unref(linked);
+	return ret;
 }
 
 /* ---- what each reply does ------------------------------------------- */

@@ -26,6 +26,58 @@
 #include "extfuse.h"
 #include "extfuse-mem-types.h"
 
+/*
+ * Changes made to the maps by this process, per node (hashed): when the
+ * last version bump of one ended, and how many are under way.  A reply
+ * that could not read a node's stamp before its request was wound (a
+ * READDIRP entry: the names are learnt from the reply) reads it after,
+ * and the stamp stands for one read when the servers were asked only if
+ * no bump of the node ended since then and none is under way (see
+ * design.md, "Entries and attributes a listing brings").  Bumps made in
+ * the kernel need no record: every request that the extension bumps for
+ * reaches this translator, whose reply bumps again here.
+ */
+#define EFX_CHANGE_SLOTS 16384u
+
+static struct efx_change_slot {
+	uint64_t ended_ns;
+	uint32_t busy;
+} efx_changes[EFX_CHANGE_SLOTS];
+
+static struct efx_change_slot *efx_change_slot(uint64_t nodeid)
+{
+	/* Inode addresses: the low bits are alignment. */
+	return &efx_changes[((nodeid >> 6) ^ (nodeid >> 18)) %
+			    EFX_CHANGE_SLOTS];
+}
+
+void efx_change_begin(uint64_t nodeid)
+{
+	__atomic_add_fetch(&efx_change_slot(nodeid)->busy, 1, __ATOMIC_SEQ_CST);
+}
+
+void efx_change_end(uint64_t nodeid)
+{
+	struct efx_change_slot *slot = efx_change_slot(nodeid);
+	uint64_t now = extfuse_now_ns();
+	uint64_t old = __atomic_load_n(&slot->ended_ns, __ATOMIC_SEQ_CST);
+
+	while (old < now &&
+	       !__atomic_compare_exchange_n(&slot->ended_ns, &old, now, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	__atomic_sub_fetch(&slot->busy, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A bump of nodeid may have ended at or after since_ns (0: unknown). */
+bool efx_changed_since(uint64_t nodeid, uint64_t since_ns)
+{
+	struct efx_change_slot *slot = efx_change_slot(nodeid);
+
+	return !since_ns || __atomic_load_n(&slot->busy, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&slot->ended_ns, __ATOMIC_SEQ_CST) >= since_ns;
+}
+
 /* Only inodes of this graph's table are FUSE nodeids of the bridge. */
 bool efx_inode_ok(xlator_t *this, inode_t *inode)
 {
@@ -110,9 +162,12 @@ static void efx_names_delete(struct extfuse *ef, struct efx_priv *priv,
 	int ret = 0;
 
 	list_for_each_entry_safe (nm, tmp, gone, list) {
-		if (ef)
+		if (ef) {
+			efx_change_begin(nm->parent);
 			ret = extfuse_invalidate_entry(ef, nm->parent,
 						       nm->name);
+			efx_change_end(nm->parent);
+		}
 		if (ret < 0)
 			GF_ATOMIC_INC(priv->c.errors);
 		else
@@ -138,8 +193,10 @@ void efx_name_forget(xlator_t *this, inode_t *inode, uint64_t parent,
 	if (!ef || !name)
 		return;
 	/* The map may hold the name for another inode, or a negative. */
+	efx_change_begin(parent);
 	efx_count_ret(this, extfuse_invalidate_entry(ef, parent, name),
 		      "invalidate entry");
+	efx_change_end(parent);
 	if (!inode)
 		return;
 	pthread_mutex_lock(&priv->lock);
@@ -248,7 +305,9 @@ void efx_node_invalidate(xlator_t *this, inode_t *inode)
 
 	if (!ef || !inode || !efx_inode_ok(this, inode))
 		return;
+	efx_change_begin(efx_nodeid(inode));
 	ret = extfuse_invalidate_node(ef, efx_nodeid(inode));
+	efx_change_end(efx_nodeid(inode));
 	if (ret < 0)
 		GF_ATOMIC_INC(priv->c.errors);
 	else
@@ -424,8 +483,10 @@ int32_t efx_forget(xlator_t *this, inode_t *inode)
 	pthread_mutex_unlock(&priv->lock);
 	efx_names_delete(ef, priv, &gone);
 	if (ef) {
+		efx_change_begin(node->nodeid);
 		efx_count_ret(this, extfuse_invalidate_node(ef, node->nodeid),
 			      "invalidate node");
+		efx_change_end(node->nodeid);
 		/* Unpinned by the sweeper: no entry named it since its count
 		 * read 0, so the count cannot move and may go before the
 		 * address is reused.  Still pinned (the table is torn

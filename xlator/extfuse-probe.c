@@ -497,6 +497,26 @@ static int32_t probe_rename(call_frame_t *frame, xlator_t *this, loc_t *oldloc,
  * The servers register the directory; a listing is as old as its first
  * request (offset 0), kept per fd; READDIRP entries carry attributes.
  */
+/* A READDIRP entry names its inode in the directory whose gfid is dir, on
+ * the inode the bridge links for it as well. */
+static void probe_mark_listed(xlator_t *this, gf_dirent_t *e, uint64_t t,
+			      const unsigned char *dir)
+{
+	inode_t *linked = NULL;
+
+	if (!e->inode || !probe_iatt(&e->d_stat))
+		return;
+	probe_mark_named(this, e->inode, t, dir);
+	if (this->graph && this->graph->top &&
+	    ((xlator_t *)this->graph->top)->itable)
+		linked = inode_find(((xlator_t *)this->graph->top)->itable,
+				    e->d_stat.ia_gfid);
+	if (linked && linked != e->inode)
+		probe_mark_named(this, linked, t, dir);
+	if (linked)
+		inode_unref(linked);
+}
+
 static void probe_listing_reply(call_frame_t *frame, void *cookie,
 				xlator_t *this, int32_t op_ret,
 				gf_dirent_t *entries)
@@ -511,9 +531,12 @@ static void probe_listing_reply(call_frame_t *frame, void *cookie,
 	probe_mark_part(this, fd->inode, t, NULL, true);
 	if (!entries)
 		return;
-	list_for_each_entry (e, &entries->list, list)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			probe_mark_part(this, e->inode, t, &e->d_stat, false);
+	list_for_each_entry (e, &entries->list, list) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		probe_mark_part(this, e->inode, t, &e->d_stat, false);
+		probe_mark_listed(this, e, t, fd->inode->gfid);
+	}
 }
 
 static int32_t probe_readdirp_cbk(call_frame_t *frame, void *cookie,

@@ -36,6 +36,7 @@
 #include <glusterfs/xlator.h>
 #include <glusterfs/inode.h>
 #include <glusterfs/iatt.h>
+#include <glusterfs/gf-dirent.h>
 #include <glusterfs/upcall-utils.h>
 
 #include "libextfuse.h"
@@ -244,6 +245,9 @@ void efx_apply_config(xlator_t *this, struct extfuse *ef);
 /* extfuse-inode.c */
 void efx_iatt_to_attr(xlator_t *this, const struct iatt *st,
 		      struct fuse_attr *fa);
+int efx_publish_dirent(xlator_t *this, inode_t *dir,
+		       const struct extfuse_stamp *dst, uint64_t listed_ns,
+		       gf_dirent_t *e);
 int32_t efx_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
 		   dict_t *xdata);
 int32_t efx_stat(call_frame_t *frame, xlator_t *this, loc_t *loc,
@@ -318,6 +322,9 @@ extern __thread bool efx_resending;
 void efx_recheck_drop(struct efx_priv *priv);
 
 /* extfuse-node.c */
+void efx_change_begin(uint64_t nodeid);
+void efx_change_end(uint64_t nodeid);
+bool efx_changed_since(uint64_t nodeid, uint64_t since_ns);
 bool efx_inode_ok(xlator_t *this, inode_t *inode);
 struct efx_node *efx_node_track(xlator_t *this, inode_t *inode);
 int efx_pin_name(xlator_t *this, inode_t *inode, uint64_t parent,

@@ -4,7 +4,9 @@
 # Directories on a 2x2 distribute-replicate volume (metadata-cache group):
 # listings mirrored whatever the order of the bricks' cookies and retired
 # by another client's changes, READDIRs that reach the daemon with the
-# cookies the kernel was served, misses answered from complete listings.  What the kernel would be answered is
+# cookies the kernel was served, misses answered from complete listings,
+# READDIRP entries mirrored as entries and attributes.  What the kernel
+# would be answered is
 # asked through efx-ask (BPF_PROG_TEST_RUN on the pinned extension).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -85,8 +87,8 @@ is "$(ask absent-name)" ENOENT "a name not in the listing is answered ENOENT"
 [ $? = 1 ]
 ok $? "without a negative entry of its own"
 out=$(ask file-42)
-[ $? = 1 ]
-ok $? "a listed name A never looked up goes to the daemon (answered: ${out:-nothing})"
+[ "$out" != ENOENT ]
+ok $? "a listed name A never looked up is not answered missing (answered: ${out:-nothing})"
 echo x >"$B/d/absent-name"
 sleep 0.5
 out=$(ask absent-name)
@@ -101,6 +103,96 @@ sleep 0.5
 out=$(ask other-name)
 [ "$out" != ENOENT ]
 ok $? "B renames a name to it: no longer answered missing (answered: ${out:-nothing})"
+
+# --- 5 (on gv0, run before 4). READDIRP entries as entries and attributes --
+# Names B made and A never looked up: once A lists them with ls -l, the
+# extension answers a LOOKUP and a GETATTR of each, with what stat(2)
+# says.  ls -l itself sends no LOOKUP (the kernel keeps READDIRPLUS's
+# dentries for a second): the entries come from the listing.  Files and a
+# symlink; a subdirectory's READDIRP attributes come from one subvolume
+# here and are not the merged ones, so it is left to its LOOKUP.
+mkdir "$B/p" && (cd "$B/p" && seq -f 'f-%g' 60 | xargs touch &&
+	chmod 640 f-2 && echo data >f-3 && ln -s f-1 link) ||
+	bail "cannot populate p"
+sleep 1.2
+ls -l "$A/p" >/dev/null
+P=$("$DUMP" resolve "$CONN" p)
+total=0 entries=0 same=0 looked=0 got=0
+for n in $(ls "$B/p"); do
+	total=$((total + 1))
+	"$DUMP" has-entry "$CONN" "$P" "$n" && entries=$((entries + 1))
+	"$DUMP" compare "$CONN" "$B" "p/$n" >"$CL_B/cmp" && same=$((same + 1)) ||
+		diag "$(cat "$CL_B/cmp")"
+	out=$("$ASK" lookup "$CONN" "$P" "$n") && looked=$((looked + 1))
+	node=$(echo "$out" | sed -n 's/^nodeid=\([0-9]*\) .*/\1/p')
+	[ -n "$node" ] && "$ASK" getattr "$CONN" "$node" >/dev/null &&
+		got=$((got + 1))
+done
+diag "of $total names listed: $entries entries, $same attributes equal to" \
+	"stat(2), $looked LOOKUPs and $got GETATTRs answered in the kernel"
+[ "$total" -gt 60 ] && [ "$entries" = "$total" ]
+ok $? "every name A listed has its entry"
+is "$same" "$total" "and attributes equal to stat(2) through B"
+is "$looked" "$total" "a LOOKUP of each would be answered in the kernel"
+is "$got" "$total" "and a GETATTR of each"
+
+# Changed by B after A's listing: never answered as it was.
+chmod 600 "$B/p/f-5"
+rm "$B/p/f-6"
+mv "$B/p/f-7" "$B/p/moved"
+echo more >>"$B/p/f-3"
+sleep 0.5
+out=$("$ASK" lookup "$CONN" "$P" f-5)
+[ $? = 1 ] || echo "$out" | grep -q ' mode=100600 '
+ok $? "B's chmod: f-5 is not answered with its old mode (answered: ${out:-nothing})"
+out=$("$ASK" lookup "$CONN" "$P" f-6)
+[ $? = 1 ] || [ "$out" = ENOENT ]
+ok $? "B's unlink: f-6 is not answered (answered: ${out:-nothing})"
+out=$("$ASK" lookup "$CONN" "$P" f-7)
+[ $? = 1 ] || [ "$out" = ENOENT ]
+ok $? "B's rename: f-7 is not answered (answered: ${out:-nothing})"
+out=$("$ASK" lookup "$CONN" "$P" f-3)
+[ $? = 1 ] || echo "$out" | grep -q ' size=10 '
+ok $? "B's append: f-3 is not answered with its old size (answered: ${out:-nothing})"
+is "$(stat -c %a "$A/p/f-5")" 600 "A sees B's chmod"
+[ ! -e "$A/p/f-6" ] && [ ! -e "$A/p/f-7" ] && [ -e "$A/p/moved" ]
+ok $? "A sees B's unlink and rename"
+
+# --- 6 (on gv0). what readdir-ahead prefetched ---------------------------
+# readdir-ahead reads a directory ahead at OPENDIR and hands the kernel's
+# READDIRPs what it holds: that reaches the maps only through those
+# replies.  B changes the directory and a file in it between A's OPENDIR
+# and A's first read: what was prefetched is older than the change, and
+# must not be published as current.
+n=$(grep -c 'taking over the maps' "$CL_B/log-mntA.log")
+cl_set 1 volume set $VOL performance.readdir-ahead on >/dev/null ||
+	bail "readdir-ahead on"
+cl_wait 30 sh -c "ls '$A' >/dev/null &&
+	[ \$(grep -c 'taking over the maps' '$CL_B/log-mntA.log') -gt $n ]" ||
+	bail "A did not take the graph with readdir-ahead"
+mkdir "$B/r" && (cd "$B/r" && seq -f 'r-%g' 30 | xargs touch) ||
+	bail "cannot populate r"
+sleep 1.2
+ls -l "$A/r" >/dev/null
+R=$("$DUMP" resolve "$CONN" r)
+is "$(served "$R")" "$(truth r)" "through readdir-ahead: the listing of r is published"
+"$DUMP" compare "$CONN" "$B" r/r-9 >/dev/null
+ok $? "and its entries' attributes"
+# around CMD...: A opens r, CMD runs through B, then A reads r
+around() {
+	perl -e 'opendir(my $d, shift) or die; select(undef, undef, undef, 0.3);
+		system(@ARGV) == 0 or die; select(undef, undef, undef, 0.7);
+		my @n = readdir($d);' "$A/r" "$@" ||
+		bail "cannot read r around B's change"
+}
+around chmod 600 "$B/r/r-5"
+out=$("$ASK" lookup "$CONN" "$R" r-5)
+[ $? = 1 ] || echo "$out" | grep -q ' mode=100600 '
+ok $? "r-5's mode prefetched before B's chmod is not served (answered: ${out:-nothing})"
+around touch "$B/r/late"
+out=$(served "$R")
+[ $? = 1 ] || [ "$out" = "$(truth r)" ]
+ok $? "a listing prefetched before B's create is not served as current"
 
 # --- 4. a 4+2 disperse volume --------------------------------------------
 EV=gv6

@@ -70,9 +70,9 @@ sheet() {
 	(cd "$A/d" && stat -c '%n %i %f %h %u %g %s %b %o %X %Y %Z' \
 		$(seq -f 'f%g' 20))
 }
-# Requests the module sent on to the daemon.
+# Requests the module sent on to the daemon (connection A, or $1).
 forwarded() {
-	"$top_builddir/client/extfusectl" stats "$CONN" |
+	"$top_builddir/client/extfusectl" stats "${1:-$CONN}" |
 		awk '$1 == "module:" { for (i = 2; i < NF; i++) if ($i == "forwarded") print $(i + 1) }'
 }
 sheet >"$CL_B/cold"
@@ -220,6 +220,21 @@ touch "$D/big/new"
 sleep 0.5
 ls "$C/big" | grep -qx new
 ok $? "$DV: a name B creates retires the listing at once"
+
+# --- ls -l, then a stat of every name: READDIRP entries in the kernel ----
+mkdir "$D/lsl" && (cd "$D/lsl" && seq -f 'n%g' 100 | xargs touch) ||
+	bail "cannot populate lsl"
+lsl_sheet() { stat -c '%n %i %f %h %s %Y' $(seq -f 'n%g' 100); }
+sleep 1.3
+ls -l "$C/lsl" >/dev/null
+sleep 1.3 # past the kernel's own timeouts of the listing's dentries
+# Counted from inside the directory: only the stats of its names.
+(cd "$C/lsl" && f0=$(forwarded "$CONNC") && lsl_sheet >"$CL_B/lsl-C" &&
+	f1=$(forwarded "$CONNC") && echo $((f1 - f0))) >"$CL_B/lsl-sent"
+is "$(cat "$CL_B/lsl-sent")" 0 \
+	"$DV: after ls -l, a stat of each of 100 names sends nothing to the daemon"
+(cd "$D/lsl" && lsl_sheet) | cmp -s - "$CL_B/lsl-C"
+ok $? "$DV: with what B's stat says"
 
 echo 2 >/proc/sys/vm/drop_caches
 sheet >/dev/null 2>&1
