@@ -7,6 +7,11 @@
  * to clients that only know the directories (they listed one, or found a
  * name missing in it).  Those clients would keep a listing or a negative
  * entry that the change made wrong, for the whole invalidation window.
+ * Setting an access ACL changes the inode's mode, which the upcall
+ * translator does not report at all (it reports xattr changes only to
+ * clients that asked for that xattr): it is reported the same way, on the
+ * inode.
+ *
  * An unlink or rmdir usually reaches a directory's clients through the
  * inode's own registrations, but not always (the randomized test saw a
  * listing outlive an rmdir with a brick down): they are reported too.
@@ -39,6 +44,7 @@
 #include <glusterfs/defaults.h>
 #include <glusterfs/inode.h>
 #include <glusterfs/iatt.h>
+#include <glusterfs/glusterfs-acl.h>
 
 #include "extfuse-mem-types.h"
 #include "extfuse-messages.h"
@@ -117,6 +123,12 @@ static void notify_unwind(call_frame_t *frame)
 		STACK_UNWIND_STRICT(unlink, frame, local->op_ret,
 				    local->op_errno, &local->pre1,
 				    &local->post1, local->xdata);
+		break;
+	case GF_FOP_SETXATTR:
+	case GF_FOP_FSETXATTR:
+		/* the same callback type */
+		STACK_UNWIND_STRICT(setxattr, frame, local->op_ret,
+				    local->op_errno, local->xdata);
 		break;
 	default:
 		STACK_UNWIND_STRICT(link, frame, local->op_ret, local->op_errno,
@@ -329,6 +341,52 @@ static int32_t notify_rmdir(call_frame_t *frame, xlator_t *this, loc_t *loc,
 	return 0;
 }
 
+/*
+ * An access ACL: setting one changes the mode, but the upcall translator
+ * reports an xattr change only to clients that asked for that xattr, and
+ * never as a change of attributes.  Reported like a directory, on the
+ * inode itself.
+ */
+static bool notify_is_access_acl(dict_t *dict)
+{
+	return dict && dict_get(dict, POSIX_ACL_ACCESS_XATTR);
+}
+
+/* setxattr and fsetxattr share a callback type. */
+static int32_t notify_setxattr_cbk(call_frame_t *frame, void *cookie,
+				   xlator_t *this, int32_t op_ret,
+				   int32_t op_errno, dict_t *xdata)
+{
+	struct notify_local *local = frame->local;
+
+	if (local && op_ret >= 0 &&
+	    notify_start(frame, this, local, op_ret, op_errno, xdata))
+		return 0;
+	notify_local_free(notify_take(frame));
+	STACK_UNWIND_STRICT(setxattr, frame, op_ret, op_errno, xdata);
+	return 0;
+}
+
+static int32_t notify_setxattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
+			       dict_t *dict, int32_t flags, dict_t *xdata)
+{
+	if (notify_is_access_acl(dict))
+		notify_prepare(frame, GF_FOP_SETXATTR, loc->inode, NULL);
+	STACK_WIND(frame, notify_setxattr_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->setxattr, loc, dict, flags, xdata);
+	return 0;
+}
+
+static int32_t notify_fsetxattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
+				dict_t *dict, int32_t flags, dict_t *xdata)
+{
+	if (notify_is_access_acl(dict))
+		notify_prepare(frame, GF_FOP_FSETXATTR, fd->inode, NULL);
+	STACK_WIND(frame, notify_setxattr_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->fsetxattr, fd, dict, flags, xdata);
+	return 0;
+}
+
 static int32_t notify_init(xlator_t *this)
 {
 	if (!this->children || this->children->next) {
@@ -353,6 +411,8 @@ static struct xlator_fops notify_fops = {
 	.link = notify_link,
 	.unlink = notify_unlink,
 	.rmdir = notify_rmdir,
+	.setxattr = notify_setxattr,
+	.fsetxattr = notify_fsetxattr,
 };
 
 static struct xlator_cbks notify_cbks = {};

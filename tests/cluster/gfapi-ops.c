@@ -5,14 +5,42 @@
  *
  *   gfapi-ops HOST VOL LOGFILE OP PATH [ARG]
  *   OP: chmod MODE | truncate SIZE | rename NEWPATH | link NEWPATH |
- *       unlink | create | mkdir | rmdir
+ *       unlink | create | mkdir | rmdir | acl MODE
+ *   acl sets a minimal access ACL (owner, group, others) equal to MODE.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
+#include <stdint.h>
 #include <glusterfs/api/glfs.h>
+
+/* The kernel's xattr form of a POSIX ACL: a version, then entries. */
+struct acl_xattr_entry {
+	uint16_t tag, perm;
+	uint32_t id;
+};
+
+static int set_acl(glfs_t *fs, const char *path, unsigned long mode)
+{
+	const uint16_t tags[3] = {0x01, 0x04, 0x20}; /* owner, group, other */
+	struct {
+		uint32_t version;
+		struct acl_xattr_entry e[3];
+	} acl;
+	int i;
+
+	acl.version = htole32(2);
+	for (i = 0; i < 3; i++) {
+		acl.e[i].tag = htole16(tags[i]);
+		acl.e[i].perm = htole16((mode >> (6 - 3 * i)) & 7);
+		acl.e[i].id = htole32(0xffffffff);
+	}
+	return glfs_setxattr(fs, path, "system.posix_acl_access", &acl,
+			     sizeof(acl), 0);
+}
 
 static int run(glfs_t *fs, const char *op, const char *path, const char *arg)
 {
@@ -26,6 +54,8 @@ static int run(glfs_t *fs, const char *op, const char *path, const char *arg)
 		return glfs_rename(fs, path, arg);
 	if (!strcmp(op, "link") && arg)
 		return glfs_link(fs, path, arg);
+	if (!strcmp(op, "acl") && arg)
+		return set_acl(fs, path, strtoul(arg, NULL, 8));
 	if (!strcmp(op, "unlink"))
 		return glfs_unlink(fs, path);
 	if (!strcmp(op, "mkdir"))

@@ -222,6 +222,23 @@ out=$("$ASK" lookup "$CONN" "$N13" c)
 [ "${out%% *}" != "nodeid=$OLD13" ]
 ok $? "after it and A's lookup, the replaced inode is not answered for dst13/c (answered: ${out:-nothing})"
 
+# --- 14. an ACL set by another client --------------------------------------
+# Setting an access ACL changes the mode; Gluster's upcall translator
+# reports the xattr only to clients that asked for it, and the mode never.
+# The bricks' notifier reports it as a change of the inode.
+echo x >"$B/acl14" && chmod 751 "$B/acl14" || bail "cannot create acl14"
+sleep 1.2
+stat "$A/acl14" >/dev/null
+N14=$(resolve acl14)
+is "$(served_mode "$N14")" 751 "before the ACL, the kernel would be served acl14's 751"
+gfapi acl /acl14 722
+ok $? "another client (gfapi) sets an access ACL on acl14 (mode 722)"
+sleep 1 # upcall latency, generously
+mode=$(served_mode "$N14")
+[ "$mode" != 751 ]
+ok $? "after the ACL, 751 is not served (served: $mode)"
+diag "A's client answers acl14 with $(stat -c %a "$A/acl14") (722 is right)"
+
 # --- 6. a reply that crosses a local change --------------------------------
 # A STAT wound before a SETATTR carries the stamp read then; once the
 # SETATTR's reply has come back, that stamp must not be current any more,
