@@ -31,6 +31,12 @@
 #   COHERENCE_BENCH=N      instead: N operations on a replica volume
 #                          mounted stock, with group metadata-cache and
 #                          with extfuse, stale counts printed, no events
+#   COHERENCE_BOUND_MS=N   the bound (default 200)
+#
+# In the QEMU guest (vm-coherence.test, which sets EXTFUSE_KO) the cluster
+# runs on ramdisks with extfuse.ko loaded, and A's view is what the kernel
+# answers: the extension's answers and what it let the kernel keep, checked
+# against the truth itself.
 #
 # Needs root, glusterd, /dev/fuse and bpffs.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -38,15 +44,23 @@ top_builddir=${top_builddir:-$top_srcdir}
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/cluster/lib.sh"
 
+# Arguments VAR=VALUE set the COHERENCE_* variables below (the QEMU guest
+# passes no environment).
+for a; do
+	case $a in
+	COHERENCE_*=*) export "${a?}" ;;
+	*) bail "usage: coherence.sh [COHERENCE_VAR=VALUE...]" ;;
+	esac
+done
 PROG=${COHERENCE:-$top_builddir/tests/cluster/coherence}
 SEED=${COHERENCE_SEED:-6000}
 OPS=${COHERENCE_OPS:-400}
 VOLUMES=${COHERENCE_VOLUMES:-replica}
 BENCH=${COHERENCE_BENCH:-}
-BOUND_MS=200
+BOUND_MS=${COHERENCE_BOUND_MS:-200}
 
-case "$SEED$OPS$BENCH" in
-*[!0-9]*) bail "COHERENCE_SEED, COHERENCE_OPS and COHERENCE_BENCH are numbers" ;;
+case "$SEED$OPS$BENCH$BOUND_MS" in
+*[!0-9]*) bail "COHERENCE_SEED, _OPS, _BENCH and _BOUND_MS are numbers" ;;
 esac
 for v in $VOLUMES; do
 	case $v in
@@ -54,11 +68,21 @@ for v in $VOLUMES; do
 	*) bail "COHERENCE_VOLUMES: replica or distrep, not $v" ;;
 	esac
 done
+if [ -n "${EXTFUSE_KO:-}" ]; then
+	# In the QEMU guest (vm-coherence.test): extfuse.ko answers for A.
+	[ -x "$PROG" ] || bail "PROG: $PROG is not built"
+	export LD_LIBRARY_PATH=$top_builddir/client/.libs
+	CL_B=$(mktemp -d /tmp/coherence.XXXXXX) || bail "mktemp"
+	cl_snapshot_system
+	trap 'cl_teardown; grep -q "^extfuse " /proc/modules && rmmod extfuse' EXIT
+	cl_guest_cluster 524288 || bail "no cluster (the guest's stderr says why)"
+else
+	cl_host_setup coherence 2 PROG
+	cl_peer_two 20 || bail "node 2 did not become a peer"
+fi
 # Without the module A's view is its client's answer: stock Gluster's.
 VIEW=
 [ -e /dev/extfuse ] || VIEW=--view-is-stock
-cl_host_setup coherence 2 PROG
-cl_peer_two 20 || bail "node 2 did not become a peer"
 diag "base seed $SEED (COHERENCE_SEED=$SEED reproduces), bound ${BOUND_MS} ms"
 
 segment=0

@@ -42,4 +42,13 @@ coherence: $(check_PROGRAMS)
 		top_builddir='$(abs_top_builddir)' \
 		$(SHELL) $(srcdir)/cluster/coherence.sh
 
-.PHONY: coherence
+# The same test in the QEMU guest with the kernel module (500 operations,
+# 1 s bound; about seven minutes under emulation).  Not in make check while
+# its last segment still finds the kernel keeping a dentry that another
+# client's changes made wrong (design.md, "Known limitations").
+vm-coherence: $(check_PROGRAMS)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+		$(SHELL) $(srcdir)/cluster/vm-coherence.test
+EXTRA_DIST += cluster/vm-coherence.test
+
+.PHONY: coherence vm-coherence
