@@ -347,9 +347,11 @@ static int32_t notify_rmdir(call_frame_t *frame, xlator_t *this, loc_t *loc,
  * never as a change of attributes.  Reported like a directory, on the
  * inode itself.
  */
-static bool notify_is_access_acl(dict_t *dict)
+static void notify_prepare_acl(call_frame_t *frame, glusterfs_fop_t fop,
+			       inode_t *inode, dict_t *dict)
 {
-	return dict && dict_get(dict, POSIX_ACL_ACCESS_XATTR);
+	if (dict && dict_get(dict, POSIX_ACL_ACCESS_XATTR))
+		notify_prepare(frame, fop, inode, NULL);
 }
 
 /* setxattr and fsetxattr share a callback type. */
@@ -370,8 +372,7 @@ static int32_t notify_setxattr_cbk(call_frame_t *frame, void *cookie,
 static int32_t notify_setxattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			       dict_t *dict, int32_t flags, dict_t *xdata)
 {
-	if (notify_is_access_acl(dict))
-		notify_prepare(frame, GF_FOP_SETXATTR, loc->inode, NULL);
+	notify_prepare_acl(frame, GF_FOP_SETXATTR, loc->inode, dict);
 	STACK_WIND(frame, notify_setxattr_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->setxattr, loc, dict, flags, xdata);
 	return 0;
@@ -380,8 +381,7 @@ static int32_t notify_setxattr(call_frame_t *frame, xlator_t *this, loc_t *loc,
 static int32_t notify_fsetxattr(call_frame_t *frame, xlator_t *this, fd_t *fd,
 				dict_t *dict, int32_t flags, dict_t *xdata)
 {
-	if (notify_is_access_acl(dict))
-		notify_prepare(frame, GF_FOP_FSETXATTR, fd->inode, NULL);
+	notify_prepare_acl(frame, GF_FOP_FSETXATTR, fd->inode, dict);
 	STACK_WIND(frame, notify_setxattr_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->fsetxattr, fd, dict, flags, xdata);
 	return 0;
