@@ -494,11 +494,9 @@ static int32_t probe_rename(call_frame_t *frame, xlator_t *this, loc_t *oldloc,
 /* ---- listings ----------------------------------------------------------- */
 
 /*
- * The servers register the directory; a listing is as old as its first
- * request (offset 0), kept per fd; READDIRP entries carry attributes.
+ * A READDIRP entry names its inode in the directory whose gfid is dir.  The
+ * mark goes on the inode the bridge will link for the entry as well.
  */
-/* A READDIRP entry names its inode in the directory whose gfid is dir, on
- * the inode the bridge links for it as well. */
 static void probe_mark_listed(xlator_t *this, gf_dirent_t *e, uint64_t t,
 			      const unsigned char *dir)
 {
@@ -517,6 +515,10 @@ static void probe_mark_listed(xlator_t *this, gf_dirent_t *e, uint64_t t,
 		inode_unref(linked);
 }
 
+/*
+ * The servers register the directory; a listing is as old as its first
+ * request (offset 0), kept per fd; READDIRP entries carry attributes.
+ */
 static void probe_listing_reply(call_frame_t *frame, void *cookie,
 				xlator_t *this, int32_t op_ret,
 				gf_dirent_t *entries)
