@@ -15,6 +15,10 @@
  * An unlink or rmdir usually reaches a directory's clients through the
  * inode's own registrations, but not always (the randomized test saw a
  * listing outlive an rmdir with a brick down): they are reported too.
+ * A rename over a name reports nothing to the clients of the inode it
+ * replaced, which lost a link and may live on under another name with
+ * its link count changed: it is reported the same way, when it is still
+ * there.
  *
  * This translator sits right above features/upcall in the brick graph
  * (the volfile filter puts it there).  After such a change succeeded, and
@@ -56,7 +60,8 @@ struct notify_local {
 	inode_t *inode; /* link: the inode the reply names */
 	struct iatt buf, pre1, post1, pre2, post2;
 	dict_t *xdata;
-	loc_t dirs[2]; /* the directories to report, in order */
+	loc_t dirs[3]; /* the inodes to report, in order */
+	bool replaced[3]; /* the inode a rename replaced: may be gone */
 	int ndirs, next;
 };
 
@@ -64,7 +69,7 @@ static void notify_local_free(struct notify_local *local)
 {
 	if (!local)
 		return;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		loc_wipe(&local->dirs[i]);
 	if (local->xdata)
 		dict_unref(local->xdata);
@@ -174,6 +179,11 @@ static int32_t notify_dir_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 	struct notify_local *local = frame->local;
 	loc_t *dir = &local->dirs[local->next - 1];
 
+	/* A replaced inode whose last link went has nothing to report. */
+	if (local->replaced[local->next - 1]) {
+		notify_next(frame, this);
+		return 0;
+	}
 	/* The directory may have lost its handle: try its path, once. */
 	if (op_ret < 0 && (op_errno == ENOENT || op_errno == ESTALE) &&
 	    notify_add_path(dir)) {
@@ -264,8 +274,17 @@ static int32_t notify_rename_cbk(call_frame_t *frame, void *cookie,
 static int32_t notify_rename(call_frame_t *frame, xlator_t *this, loc_t *oldloc,
 			     loc_t *newloc, dict_t *xdata)
 {
+	struct notify_local *local;
+	inode_t *replaced = newloc->inode;
+
 	/* The new directory first: it gained a name. */
-	notify_prepare(frame, GF_FOP_RENAME, newloc->parent, oldloc->parent);
+	local = notify_prepare(frame, GF_FOP_RENAME, newloc->parent,
+			       oldloc->parent);
+	/* The inode the new name led to, if any (a hard link of the moved
+	 * inode itself is left alone: the rename changes nothing then). */
+	if (local && replaced && replaced != oldloc->inode &&
+	    notify_add_dir(local, replaced) == 0)
+		local->replaced[local->ndirs - 1] = true;
 	STACK_WIND(frame, notify_rename_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->rename, oldloc, newloc, xdata);
 	return 0;

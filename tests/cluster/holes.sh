@@ -245,6 +245,27 @@ out=$("$ASK" lookup "$CONN" "$N15" f)
 ok $? "the old inode is not answered for dst15/f (answered: ${out:-nothing})"
 exec 7<&-
 
+# --- 16. a rename over one of two names ----------------------------------
+# Another client renames over one name of an inode that has two: the inode
+# lives on under the other with one link less.  Gluster reports the rename
+# to the clients of the moved inode and of the directories, never to those
+# of the replaced one; the bricks' notifier reports it.
+mkdir "$B/dst16" "$B/src16" "$B/oth16" && echo x >"$B/dst16/c" &&
+	ln "$B/dst16/c" "$B/oth16/c" && echo yy >"$B/src16/d" ||
+	bail "cannot populate dst16"
+sleep 1.2
+stat "$A/dst16/c" "$A/oth16/c" >/dev/null
+N16=$(resolve oth16/c)
+served_nlink() { "$ASK" getattr "$CONN" "$1" | sed -n 's/.* nlink=\([0-9]*\).*/\1/p'; }
+is "$(served_nlink "$N16")" 2 "before the rename, oth16/c would be served with 2 links"
+gfapi rename /src16/d /dst16/c
+ok $? "another client (gfapi) renames src16/d over dst16/c"
+sleep 1 # upcall latency, generously
+n=$(served_nlink "$N16")
+[ "$n" != 2 ]
+ok $? "after it, 2 links are not served for oth16/c (served: ${n:-nothing})"
+is "$(stat -c %h "$A/oth16/c")" 1 "A sees oth16/c with 1 link"
+
 # --- 14. an ACL set by another client --------------------------------------
 # Setting an access ACL changes the mode; Gluster's upcall translator
 # reports the xattr only to clients that asked for it, and the mode never.
