@@ -115,7 +115,8 @@ rm -rf "$ird"
 {
 	echo "export top_srcdir='$top_srcdir' top_builddir='$top_builddir'"
 	echo "export EXTFUSE_KO='$ko' VM_KVER='$kver'"
-	printf 'export GUEST_ARGS=%q\n' "$*"
+	# Each argument quoted, so that one with blanks stays one.
+	printf 'export GUEST_ARGS=%q\n' "$(printf '%q ' "$@")"
 	printf 'export GUEST_SCRIPT=%q\n' "$script"
 } > "$share/env"
 cat > "$share/run" <<'EOS'
