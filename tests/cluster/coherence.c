@@ -38,6 +38,12 @@
  * fails unless A's client gives the very same answer then (counted as
  * "as stock").
  *
+ * The bricks' directories (--brick, one per brick, when they are local)
+ * settle one more case: while the bricks of a replica set disagree about a
+ * place (a change made while one was down, not healed yet), a stock client
+ * may read either, so at the bound an answer one of them gives is not
+ * stale (counted as "replicas disagreed").
+ *
  * Exit status: 0 coherent, 1 failures, 2 usage or system error.
  */
 #define _GNU_SOURCE /* strerrorname_np */
@@ -118,6 +124,8 @@ static struct {
 	long ops, bound_ms, max_failures;
 	bool counts, bench, verbose;
 	bool view_is_stock; /* A's view comes from its client, not the kernel */
+	const char *bricks[8]; /* the bricks' directories (--brick) */
+	int nbricks;
 } opt = {
 	.server = "127.1.1.1",
 	.gfapi_log = "/dev/null",
@@ -376,6 +384,46 @@ static void list_issue(struct issues *is, enum kind k, const char *what,
 static bool final_look;
 static unsigned long as_stock, stock_findings;
 
+static unsigned long replicas_differ;
+
+/*
+ * At the bound: do the bricks that hold s disagree about it, and does one
+ * of them say what got says (the same inode as want)?  A brick counts the
+ * gfid handle of a non-directory as one more link; DHT's link files
+ * (mode ---------T, empty) are pointers, not copies.
+ */
+static bool replicas_allow(int s, const struct fattr *want,
+			   const struct fattr *got)
+{
+	char rel[REL_MAX], path[4096];
+	struct fattr b[8];
+	bool differ = false, match = false;
+	struct stat st;
+	int n = 0;
+
+	if (!final_look || !opt.nbricks || got->ino != want->ino)
+		return false;
+	slot_rel(s, rel, sizeof(rel));
+	for (int i = 0; i < opt.nbricks; i++) {
+		snprintf(path, sizeof(path), "%s/%s", opt.bricks[i], rel);
+		if (lstat(path, &st) < 0 ||
+		    (S_ISREG(st.st_mode) && (st.st_mode & 07777) == S_ISVTX &&
+		     st.st_size == 0))
+			continue;
+		b[n] = fattr_of_stat(&st);
+		b[n].ino = got->ino;
+		if (!S_ISDIR(st.st_mode) && b[n].nlink > 1)
+			b[n].nlink--;
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		differ |= !fattr_same(&b[0], &b[i]);
+		match |= fattr_same(&b[i], got);
+	}
+	replicas_differ += differ && match;
+	return differ && match;
+}
+
 /* ---- A's view, through the FUSE mount ----------------------------- */
 
 static void check_view(const struct truth *tr, struct issues *is)
@@ -411,7 +459,8 @@ static void check_view(const struct truth *tr, struct issues *is)
 			      what, desc);
 			continue;
 		}
-		if (!fattr_same(&tr->attr[s], &got))
+		if (!fattr_same(&tr->attr[s], &got) &&
+		    !replicas_allow(s, &tr->attr[s], &got))
 			attr_issue(is, K_VIEW_ATTR, what, &tr->attr[s], &got);
 		if (!is_dir(tr, s) || !S_ISDIR(st.st_mode))
 			continue;
@@ -641,6 +690,7 @@ static void check_ext_getattr(const struct truth *tr, int s, __u64 node,
 	ext_getattrs++;
 	got = fattr_of_fuse(&req.out.attr.attr);
 	if (!fattr_same(&tr->attr[s], &got) &&
+	    !replicas_allow(s, &tr->attr[s], &got) &&
 	    !stock_says_entry(s, true, &got)) {
 		snprintf(what, sizeof(what), "GETATTR node %llu (%s)",
 			 (unsigned long long)node,
@@ -705,6 +755,7 @@ static void check_ext(const struct truth *tr, struct issues *is)
 				continue;
 			}
 			if (!fattr_same(&tr->attr[s], &got) &&
+			    !replicas_allow(s, &tr->attr[s], &got) &&
 			    !stock_says_entry(s, true, &got))
 				attr_issue(is, K_EXT_LOOKUP_ATTR, what,
 					   &tr->attr[s], &got);
@@ -1121,6 +1172,10 @@ static void print_counts(long ops)
 		       "findings; extension answers wrong exactly as A's "
 		       "client: %lu\n",
 		       opt.label, stock_findings, as_stock);
+	if (opt.nbricks)
+		printf("# %sanswers right for one replica while the bricks "
+		       "disagreed: %lu\n",
+		       opt.label, replicas_differ);
 	printf("# %sstale answers in %ld operations (seed %llu, bound %ld "
 	       "ms)\n",
 	       opt.label, ops, opt.seed, opt.bound_ms);
@@ -1152,7 +1207,8 @@ static void usage(void)
 		"         [--bound-ms MS] [--maps auto|on|off] [--conn ID]\n"
 		"         [--max-failures N] [--gfapi-log FILE] [--label "
 		"TEXT]\n"
-		"         [--counts] [--bench] [--view-is-stock] [-v]\n");
+		"         [--counts] [--bench] [--view-is-stock] "
+		"[--brick DIR]... [-v]\n");
 	exit(2);
 }
 
@@ -1173,15 +1229,25 @@ static long num_arg(const char *s, const char *what)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"server", 1, NULL, 'S'},	 {"volume", 1, NULL, 'V'},
-		{"mount", 1, NULL, 'm'},	 {"mount2", 1, NULL, 'M'},
-		{"dir", 1, NULL, 'd'},		 {"seed", 1, NULL, 's'},
-		{"ops", 1, NULL, 'n'},		 {"bound-ms", 1, NULL, 'b'},
-		{"maps", 1, NULL, 'p'},		 {"conn", 1, NULL, 'c'},
-		{"max-failures", 1, NULL, 'f'},	 {"gfapi-log", 1, NULL, 'l'},
-		{"label", 1, NULL, 'L'},	 {"counts", 0, NULL, 'C'},
-		{"bench", 0, NULL, 'B'},	 {"verbose", 0, NULL, 'v'},
-		{"view-is-stock", 0, NULL, 'K'}, {NULL, 0, NULL, 0},
+		{"server", 1, NULL, 'S'},
+		{"volume", 1, NULL, 'V'},
+		{"mount", 1, NULL, 'm'},
+		{"mount2", 1, NULL, 'M'},
+		{"dir", 1, NULL, 'd'},
+		{"seed", 1, NULL, 's'},
+		{"ops", 1, NULL, 'n'},
+		{"bound-ms", 1, NULL, 'b'},
+		{"maps", 1, NULL, 'p'},
+		{"conn", 1, NULL, 'c'},
+		{"max-failures", 1, NULL, 'f'},
+		{"gfapi-log", 1, NULL, 'l'},
+		{"label", 1, NULL, 'L'},
+		{"counts", 0, NULL, 'C'},
+		{"bench", 0, NULL, 'B'},
+		{"verbose", 0, NULL, 'v'},
+		{"view-is-stock", 0, NULL, 'K'},
+		{"brick", 1, NULL, 'r'},
+		{NULL, 0, NULL, 0},
 	};
 	static char label[128];
 	int c;
@@ -1250,6 +1316,14 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'K':
 			opt.view_is_stock = true;
+			break;
+		case 'r':
+			if (opt.nbricks == 8) {
+				fprintf(stderr,
+					"coherence: at most 8 bricks\n");
+				exit(2);
+			}
+			opt.bricks[opt.nbricks++] = optarg;
 			break;
 		default:
 			usage();

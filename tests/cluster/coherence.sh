@@ -14,7 +14,9 @@
 #     (diagnostics.client-log-level)
 #
 # An answer still wrong 200 ms after the operation is a failure; the
-# segment's seed is printed with it.  On this host (no kernel module) the
+# segment's seed is printed with it.  The program also reads the bricks'
+# directories: an answer that one brick's copy gives while the replicas
+# disagree (not healed yet) is what a stock client may read, not stale.  On this host (no kernel module) the
 # mount's view comes from the client and the kernel's 1 s caches, i.e. it
 # is stock Gluster's answer, and what the kernel would answer is checked
 # by running A's pinned extension on the maps: the rule is "never staler
@@ -86,6 +88,20 @@ VIEW=
 diag "base seed $SEED (COHERENCE_SEED=$SEED reproduces), bound ${BOUND_MS} ms"
 
 segment=0
+BRICKS=()
+
+# use_bricks VOL KIND: the program reads VOL's bricks (all local here) to
+# tell an answer the replicas disagree about from a stale one.
+use_bricks() {
+	local i n
+	BRICKS=()
+	for i in 1 2; do
+		[ "$2" = distrep ] || [ "$i" = 1 ] || continue
+		for n in 1 2; do
+			BRICKS+=(--brick "$(cl_brick $n "$1" $i | cut -d: -f2-)")
+		done
+	done
+}
 
 # run_segment VOL LABEL ARGS...: one run of the program on mount A (and
 # the second mount); its findings become TAP diagnostics.
@@ -98,7 +114,8 @@ run_segment() {
 	timeout 600 "$PROG" --volume "$vol" --mount "$CL_B/mntA-$vol" \
 		--mount2 "$CL_B/mntC-$vol" --dir tree --seed "$seed" \
 		--bound-ms $BOUND_MS --gfapi-log "$CL_B/gfapi-$vol.log" \
-		--label "$vol/$label" --maps on --counts $VIEW "$@" \
+		--label "$vol/$label" --maps on --counts $VIEW "${BRICKS[@]}" \
+		"$@" \
 		>"$out" 2>&1
 	rc=$?
 	sed 's/^# //; s/^/# /' "$out"
@@ -157,6 +174,7 @@ topology() {
 	# The program is pinned last.
 	cl_wait 30 test -e "/sys/fs/bpf/extfuse/$(cl_conn "mntA-$vol")/prog"
 	ok $? "$vol: mount A pinned its maps and extension"
+	use_bricks "$vol" "$kind"
 
 	run_segment "$vol" "warm-up" --ops "$OPS"
 
