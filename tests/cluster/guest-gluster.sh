@@ -142,6 +142,7 @@ cl_wait 60 sh -c "ls '$A' >/dev/null; grep -q 'extension of connection $CONN det
 ok $? "off: the extension is detached, the maps stay"
 is "$(mod_flag detached)" 1 "the module shows the connection detached"
 n0=$(attach_logged)
+sw0=$(grep -c 'switched to graph' "$LOGA")
 cl_set 1 volume set $VOL user.extfuse on >/dev/null
 for i in $(seq 60); do
 	ls "$A" >/dev/null
@@ -151,8 +152,13 @@ done
 [ "$(attach_logged)" -gt "$n0" ]
 ok $? "on again: attached again"
 is "$(mod_flag detached)" 0 "the module answers for it again"
-# The bridge moves to the new graph once its clients are up: until then
-# nothing is published.  Past the kernel's timeouts, each pass asks again.
+# The new graph's instance attaches as soon as it starts, but the bridge
+# moves to the new graph only once its clients are up (under emulation,
+# a loaded host can take tens of seconds): until then nothing is
+# published.
+cl_wait 90 sh -c "ls '$A' >/dev/null; [ \$(grep -c 'switched to graph' '$LOGA') -gt $sw0 ]"
+ok $? "on again: the bridge moved to the new graph"
+# Past the kernel's timeouts, each pass asks again.
 for i in $(seq 20); do
 	h0=$("$DUMP" hits "$CONN")
 	sheet >/dev/null 2>&1
