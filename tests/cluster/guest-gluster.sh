@@ -26,6 +26,15 @@ B=$CL_B/mntB
 CONN=$(cl_conn mntA)
 LOGA=$CL_B/log-mntA.log
 
+# Each graph's two client translators connect on their own, and one that
+# connects after the bridge moved to its graph is a subvolume event, which
+# drops everything cached (design.md, Subvolume events): measure only
+# once every graph the bridge has switched to has both bricks connected.
+bricks_connected() {
+	[ "$(grep -c 'Connected, attached to remote volume' "$LOGA")" -ge \
+		$((2 * $(grep -c 'switched to graph' "$LOGA"))) ]
+}
+
 # xlator_counters MOUNT-NAME: the translator's statedump section.
 xlator_counters() {
 	local pid dump
@@ -75,6 +84,7 @@ forwarded() {
 	"$top_builddir/client/extfusectl" stats "${1:-$CONN}" |
 		awk '$1 == "module:" { for (i = 2; i < NF; i++) if ($i == "forwarded") print $(i + 1) }'
 }
+cl_wait 60 bricks_connected || diag "not every brick connected"
 sheet >"$CL_B/cold"
 sleep 1.3 # past the kernel's own timeouts
 sheet >/dev/null
@@ -127,6 +137,9 @@ ok $? "a name renamed on B is gone from A (within the upcall's latency)"
 # A graph switch: the new instance takes the maps over, the old one's
 # names go through the extension, bumping their parents' versions (a
 # publish of the old graph still under way is then never served).
+cl_wait 60 bricks_connected || diag "not every brick connected"
+cl_wait 10 sh -c "stat '$A/d' >/dev/null; '$DUMP' resolve '$CONN' d" ||
+	diag "d is not published"
 DIRID=$("$DUMP" resolve "$CONN" d)
 v0=$("$DUMP" version "$CONN" "$DIRID")
 cl_set 1 volume set $VOL performance.readdir-ahead on >/dev/null
@@ -158,6 +171,7 @@ is "$(mod_flag detached)" 0 "the module answers for it again"
 # published.
 cl_wait 90 sh -c "ls '$A' >/dev/null; [ \$(grep -c 'switched to graph' '$LOGA') -gt $sw0 ]"
 ok $? "on again: the bridge moved to the new graph"
+cl_wait 60 bricks_connected || diag "not every brick connected"
 # Past the kernel's timeouts, each pass asks again.
 for i in $(seq 20); do
 	h0=$("$DUMP" hits "$CONN")
