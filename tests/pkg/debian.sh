@@ -13,7 +13,7 @@
 #  - installs and purges the non-DKMS packages with dpkg on this machine
 #    while a private glusterd runs: glusterd keeps working, runs the
 #    packaged filter once installed and not after the purge, and the purge
-#    leaves nothing behind.  Skipped when any package file already exists.
+#    leaves nothing behind.  Skipped when a package is installed already.
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$here/../..}"
 : "${top_builddir:=$top_srcdir}"
@@ -32,13 +32,20 @@ done
 
 tmp=
 installed=
+aside=
 cleanup() {
 	if [ -n "$installed" ]; then
 		# shellcheck disable=SC2086
 		dpkg_locked --purge $PKGS >/dev/null 2>&1
 	fi
 	cl_teardown
-	[ -n "$tmp" ] && rm -rf "$tmp"
+	for f in $aside; do
+		mv "$tmp/aside$f" "$f" || echo "# $f is left in $tmp/aside" >&2
+	done
+	# What could not be put back stays in $tmp.
+	if [ -n "$tmp" ] && [ -z "$(find "$tmp/aside" ! -type d 2>/dev/null)" ]; then
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
@@ -224,17 +231,30 @@ for p in $PKGS; do
 	*installed* | *config-files*) present="$present $p" ;;
 	esac
 done
-clash=
+# A package file already on disk that no package owns (a translator copied
+# in by hand, say) is set aside for the install and purge and put back by
+# cleanup; one that a package owns is that package's, and is left alone.
+owned=
 for p in $PKGS; do
 	for f in $(dpkg-deb -c "$tmp/${p}_${ver}_"*.deb | awk '$1 !~ /^d/ { print substr($6, 2) }'); do
-		[ -e "$f" ] || [ -L "$f" ] && clash="$clash $f"
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		if dpkg-query -S "$f" >/dev/null 2>&1; then
+			owned="$owned $f"
+		else
+			aside="$aside $f"
+		fi
 	done
 done
-if [ -n "$present" ] || [ -n "$clash" ]; then
-	skip "dpkg install and purge: already on this machine:$present$clash"
+if [ -n "$present" ] || [ -n "$owned" ]; then
+	skip "dpkg install and purge: already installed here:$present$owned"
 	tap_done
 	exit
 fi
+for f in $aside; do
+	mkdir -p "$tmp/aside${f%/*}" && mv "$f" "$tmp/aside$f" ||
+		bail "cannot set $f aside"
+done
+[ -z "$aside" ] || diag "set aside until the end (no package owns them):$aside"
 
 cl_start_glusterds 1 "$root$gdwd/hooks/1/set/post/S60extfuse-regen"
 ok $? "a private glusterd runs" || exit 1
