@@ -68,27 +68,43 @@ static uint64_t efx_attr_expiry(xlator_t *this, inode_t *inode,
 }
 
 /*
+ * Whether name in parent still leads to the inode marked m, as far as the
+ * servers told: md-cache answers a LOOKUP from whatever inode the table
+ * links under the name, and the upcalls of another client's rename name
+ * inodes, never names, so that link can outlive the name.  The servers
+ * must have named the inode last under this very name (an inode with
+ * several names is looked up again as each is used in turn).
+ */
+static bool efx_name_current(xlator_t *this, inode_t *parent, const char *name,
+			     const struct efx_probe_mark *m)
+{
+	struct efx_probe_mark pm;
+
+	/* A name moved away since the servers last named it. */
+	if (m->unnamed_ns && m->named_ns <= m->unnamed_ns)
+		return false;
+	if (m->named_hash != efx_name_hash(name) ||
+	    gf_uuid_compare((unsigned char *)m->named_parent, parent->gfid))
+		return false;
+	/* The directory's names changed since: the name may now lead to
+	 * another inode. */
+	return !efx_probe_read(efx_priv(this)->probe, parent, &pm) ||
+	       m->named_ns > pm.entries_ns;
+}
+
+/*
  * A name in parent leading to inode: from the last reply that named it (its
  * attributes come with every such reply) or after which its upcalls report
  * unlink and rename, whichever is later.
  */
 static uint64_t efx_entry_expiry(xlator_t *this, inode_t *parent,
-				 inode_t *inode)
+				 const char *name, inode_t *inode)
 {
-	xlator_t *probe = efx_priv(this)->probe;
-	struct efx_probe_mark m, pm;
+	struct efx_probe_mark m;
 
-	if (!efx_probe_read(probe, inode, &m))
+	if (!efx_probe_read(efx_priv(this)->probe, inode, &m))
 		return efx_expiry_from(this, 0);
-	/* A name moved away since the servers last named it: the reply
-	 * may be md-cache's answer for the old name. */
-	if (m.unnamed_ns && m.named_ns <= m.unnamed_ns)
-		return 0;
-	/* The directory's names changed since the servers last named the
-	 * inode in it: the name may now lead to another inode. */
-	if (efx_probe_read(probe, parent, &pm) && pm.entries_ns &&
-	    (m.named_ns <= pm.entries_ns ||
-	     gf_uuid_compare(m.named_parent, parent->gfid)))
+	if (!efx_name_current(this, parent, name, &m))
 		return 0;
 	return efx_expiry_from(this,
 			       m.attr_ns > m.asked_ns ? m.attr_ns : m.asked_ns);
@@ -154,7 +170,7 @@ static int efx_publish_entry(xlator_t *this, inode_t *parent, const char *name,
 	if (!ef || !name || strlen(name) > EXTFUSE_NAME_MAX ||
 	    !efx_inode_ok(this, parent) || !efx_inode_ok(this, inode))
 		return 0;
-	expiry = efx_entry_expiry(this, parent, inode);
+	expiry = efx_entry_expiry(this, parent, name, inode);
 	if (!expiry)
 		return 0;
 	if (!efx_node_track(this, parent) ||
@@ -694,6 +710,47 @@ static bool efx_start_refresh(call_frame_t *frame, xlator_t *this,
 	return true;
 }
 
+/*
+ * md-cache answered a LOOKUP of a name (its answers carry no parent
+ * attributes) with the inode the table links under it, and the servers
+ * have not named that inode there since the directory's names last
+ * changed: another client may have moved it away and put something else
+ * under the name, and md-cache would go on answering with the old inode
+ * (to the kernel too) for as long as that inode lives elsewhere.  The name
+ * is looked up again with a fresh inode, which no cache knows, as the
+ * bridge does after a revalidation failed.
+ */
+static bool efx_relink(call_frame_t *frame, xlator_t *this,
+		       struct efx_local *local, int32_t op_ret, inode_t *inode,
+		       struct iatt *postparent)
+{
+	struct efx_probe_mark m;
+
+	if (!local || local->relinked || op_ret < 0 || !local->loc ||
+	    !local->name || !local->parent || !inode ||
+	    inode != local->loc->inode || __is_root_gfid(inode->gfid) ||
+	    (postparent && !gf_uuid_is_null(postparent->ia_gfid)) ||
+	    !efx_probe_read(efx_priv(this)->probe, inode, &m) ||
+	    efx_name_current(this, local->parent, local->name, &m))
+		return false;
+	if (loc_copy(&local->rloc, local->loc) < 0)
+		return false;
+	inode_unref(local->rloc.inode);
+	local->rloc.inode = inode_new(local->parent->table);
+	if (!local->rloc.inode) {
+		loc_wipe(&local->rloc);
+		return false;
+	}
+	gf_uuid_clear(local->rloc.gfid);
+	local->relinked = true;
+	local->loc = &local->rloc;
+	GF_ATOMIC_INC(efx_priv(this)->c.relinks);
+	STACK_WIND(frame, efx_lookup_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->lookup, &local->rloc,
+		   local->lookup_xdata);
+	return true;
+}
+
 static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 			      int32_t op_ret, int32_t op_errno, inode_t *inode,
 			      struct iatt *buf, dict_t *xdata,
@@ -701,6 +758,8 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 {
 	struct efx_local *local = frame->local;
 
+	if (efx_relink(frame, this, local, op_ret, inode, postparent))
+		return 0;
 	efx_lookup_reply(this, local, op_ret, op_errno, inode, buf, postparent);
 	if (efx_want_refresh(this, local, op_ret, op_errno) &&
 	    efx_start_refresh(frame, this, local, op_errno, xdata, postparent))
@@ -718,8 +777,11 @@ int32_t efx_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
 	struct efx_local *local;
 
 	local = efx_prepare(frame, this, loc->inode, loc->parent, loc->name);
-	if (local)
+	if (local) {
 		local->loc = loc;
+		if (xdata)
+			local->lookup_xdata = dict_ref(xdata);
+	}
 	STACK_WIND(frame, efx_lookup_cbk, FIRST_CHILD(this),
 		   FIRST_CHILD(this)->fops->lookup, loc, xdata);
 	return 0;

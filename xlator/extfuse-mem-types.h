@@ -14,6 +14,7 @@ enum gf_extfuse_mem_types {
 	gf_extfuse_mt_probe_mark,
 	gf_extfuse_mt_probe_priv,
 	gf_extfuse_mt_recheck,
+	gf_extfuse_mt_probe_entry,
 	gf_extfuse_mt_end
 };
 

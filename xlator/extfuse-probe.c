@@ -105,43 +105,12 @@ static void probe_mark_one(xlator_t *this, inode_t *inode, uint64_t t,
 }
 
 /*
- * Record a reply wound at t: about inode (may be NULL), with attributes ia
- * (may be NULL).  registered: the servers now report changes of inode to
- * this client (the inode the upcall translator registers for that request).
- * whole: the request reached every subvolume that holds inode (see
- * probe_partial_dir).  Attributes are also recorded on the inode linked for
- * their gfid, which a fresh inode of a LOOKUP is merged into, and which
- * postparent names.
- */
-static void probe_mark_req(xlator_t *this, inode_t *inode, uint64_t t,
-			   const struct iatt *ia, bool registered, bool whole)
-{
-	inode_table_t *itable = NULL;
-	inode_t *linked = NULL;
-
-	ia = probe_iatt(ia);
-	if (inode)
-		probe_mark_one(this, inode, t, ia, registered, whole);
-	if (!ia)
-		return;
-	if (this->graph && this->graph->top)
-		itable = ((xlator_t *)this->graph->top)->itable;
-	if (itable)
-		linked = inode_find(itable, (unsigned char *)ia->ia_gfid);
-	if (!linked)
-		return;
-	if (linked != inode)
-		probe_mark_one(this, linked, t, ia, registered && inode, whole);
-	inode_unref(linked);
-}
-
-/*
- * The servers answered a request wound at t with inode under the name of a
- * directory whose gfid is parent (NULL: a LOOKUP by gfid): the name leads
- * to it.
+ * The servers answered a request wound at t with inode under a name
+ * (efx_name_hash) in the directory whose gfid is parent: the name leads to
+ * it.
  */
 static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t,
-			     const unsigned char *parent)
+			     const unsigned char *parent, uint64_t name_hash)
 {
 	struct efx_probe_mark *m;
 
@@ -151,12 +120,49 @@ static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t,
 	m = probe_mark_get(this, inode);
 	if (m && t > m->named_ns) {
 		m->named_ns = t;
-		if (parent)
-			gf_uuid_copy(m->named_parent, (unsigned char *)parent);
-		else
-			gf_uuid_clear(m->named_parent);
+		gf_uuid_copy(m->named_parent, (unsigned char *)parent);
+		m->named_hash = name_hash;
 	}
 	UNLOCK(&inode->lock);
+}
+
+/*
+ * Record a reply wound at t: about inode (may be NULL), with attributes ia
+ * (may be NULL).  registered: the servers now report changes of inode to
+ * this client (the inode the upcall translator registers for that request).
+ * whole: the request reached every subvolume that holds inode (see
+ * probe_partial_dir).  named_in: the gfid of the directory in which the
+ * reply names inode, by the name whose efx_name_hash() is name_hash
+ * (NULL: none).  Attributes and the name are also
+ * recorded on the inode linked for their gfid, which a fresh inode of a
+ * LOOKUP or READDIRP entry is merged into, and which postparent names.
+ */
+static void probe_mark_req(xlator_t *this, inode_t *inode, uint64_t t,
+			   const struct iatt *ia, bool registered, bool whole,
+			   const unsigned char *named_in, uint64_t name_hash)
+{
+	inode_table_t *itable = NULL;
+	inode_t *linked = NULL;
+
+	ia = probe_iatt(ia);
+	if (inode)
+		probe_mark_one(this, inode, t, ia, registered, whole);
+	if (!ia)
+		return;
+	if (named_in)
+		probe_mark_named(this, inode, t, named_in, name_hash);
+	if (this->graph && this->graph->top)
+		itable = ((xlator_t *)this->graph->top)->itable;
+	if (itable)
+		linked = inode_find(itable, (unsigned char *)ia->ia_gfid);
+	if (!linked)
+		return;
+	if (linked != inode) {
+		probe_mark_one(this, linked, t, ia, registered && inode, whole);
+		if (named_in)
+			probe_mark_named(this, linked, t, named_in, name_hash);
+	}
+	inode_unref(linked);
 }
 
 /* A request on one inode: the cluster translator sends those about a
@@ -164,7 +170,7 @@ static void probe_mark_named(xlator_t *this, inode_t *inode, uint64_t t,
 static void probe_mark(xlator_t *this, inode_t *inode, uint64_t t,
 		       const struct iatt *ia, bool registered)
 {
-	probe_mark_req(this, inode, t, ia, registered, true);
+	probe_mark_req(this, inode, t, ia, registered, true, NULL, 0);
 }
 
 /* A request that may reach one subvolume only (an entry request, or a
@@ -172,7 +178,7 @@ static void probe_mark(xlator_t *this, inode_t *inode, uint64_t t,
 static void probe_mark_part(xlator_t *this, inode_t *inode, uint64_t t,
 			    const struct iatt *ia, bool registered)
 {
-	probe_mark_req(this, inode, t, ia, registered, false);
+	probe_mark_req(this, inode, t, ia, registered, false, NULL, 0);
 }
 
 /* Attributes of a directory that the reply names only by its gfid. */
@@ -190,12 +196,16 @@ static int32_t probe_lookup_cbk(call_frame_t *frame, void *cookie,
 				struct iatt *buf, dict_t *xdata,
 				struct iatt *postparent)
 {
+	uint64_t hash = (uint64_t)(uintptr_t)frame->local;
 	const unsigned char *parent;
 
+	frame->local = NULL;
 	if (op_ret >= 0) {
-		probe_mark(this, inode, PROBE_TIME(cookie), buf, true);
-		parent = probe_iatt(postparent) ? postparent->ia_gfid : NULL;
-		probe_mark_named(this, inode, PROBE_TIME(cookie), parent);
+		/* A LOOKUP by gfid names nothing. */
+		parent = hash && probe_iatt(postparent) ? postparent->ia_gfid
+							: NULL;
+		probe_mark_req(this, inode, PROBE_TIME(cookie), buf, true, true,
+			       parent, hash);
 		probe_mark_parent(this, PROBE_TIME(cookie), postparent);
 	}
 	STACK_UNWIND_STRICT(lookup, frame, op_ret, op_errno, inode, buf, xdata,
@@ -206,6 +216,9 @@ static int32_t probe_lookup_cbk(call_frame_t *frame, void *cookie,
 static int32_t probe_lookup(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			    dict_t *xdata)
 {
+	/* The name's hash rides in frame->local, cleared before unwinding. */
+	if (loc->name && loc->parent)
+		frame->local = (void *)(uintptr_t)efx_name_hash(loc->name);
 	STACK_WIND_COOKIE(frame, probe_lookup_cbk, PROBE_COOKIE(),
 			  FIRST_CHILD(this), FIRST_CHILD(this)->fops->lookup,
 			  loc, xdata);
@@ -321,6 +334,27 @@ static int32_t probe_writev(call_frame_t *frame, xlator_t *this, fd_t *fd,
 
 /* ---- names -------------------------------------------------------------- */
 
+/* Where a new name goes, kept in frame->local until the reply (the
+ * caller's loc keeps the parent alive). */
+struct probe_entry {
+	inode_t *parent;
+	uint64_t name_hash;
+};
+
+static struct probe_entry *probe_entry_new(loc_t *loc)
+{
+	struct probe_entry *pe;
+
+	if (!loc->parent || !loc->name)
+		return NULL;
+	pe = GF_MALLOC(sizeof(*pe), gf_extfuse_mt_probe_entry);
+	if (pe) {
+		pe->parent = loc->parent;
+		pe->name_hash = efx_name_hash(loc->name);
+	}
+	return pe;
+}
+
 /*
  * CREATE, MKDIR, MKNOD, SYMLINK: the new inode's attributes; the servers
  * register the parent (in frame->local).
@@ -330,15 +364,18 @@ static void probe_entry_reply(call_frame_t *frame, void *cookie, xlator_t *this,
 			      const struct iatt *buf,
 			      const struct iatt *postparent)
 {
-	inode_t *parent = frame->local;
+	struct probe_entry *pe = frame->local;
+	inode_t *parent = pe ? pe->parent : NULL;
 
 	frame->local = NULL;
-	if (op_ret < 0)
-		return;
-	probe_mark(this, inode, PROBE_TIME(cookie), buf, false);
-	if (parent)
-		probe_mark_named(this, inode, PROBE_TIME(cookie), parent->gfid);
-	probe_mark_part(this, parent, PROBE_TIME(cookie), postparent, true);
+	if (op_ret >= 0) {
+		probe_mark_req(this, inode, PROBE_TIME(cookie), buf, false,
+			       true, parent ? parent->gfid : NULL,
+			       pe ? pe->name_hash : 0);
+		probe_mark_part(this, parent, PROBE_TIME(cookie), postparent,
+				true);
+	}
+	GF_FREE(pe);
 }
 
 static int32_t probe_entry_cbk(call_frame_t *frame, void *cookie,
@@ -356,7 +393,7 @@ static int32_t probe_entry_cbk(call_frame_t *frame, void *cookie,
 static int32_t probe_mkdir(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			   mode_t mode, mode_t umask, dict_t *xdata)
 {
-	frame->local = loc->parent;
+	frame->local = probe_entry_new(loc);
 	STACK_WIND_COOKIE(frame, probe_entry_cbk, PROBE_COOKIE(),
 			  FIRST_CHILD(this), FIRST_CHILD(this)->fops->mkdir,
 			  loc, mode, umask, xdata);
@@ -366,7 +403,7 @@ static int32_t probe_mkdir(call_frame_t *frame, xlator_t *this, loc_t *loc,
 static int32_t probe_mknod(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			   mode_t mode, dev_t rdev, mode_t umask, dict_t *xdata)
 {
-	frame->local = loc->parent;
+	frame->local = probe_entry_new(loc);
 	STACK_WIND_COOKIE(frame, probe_entry_cbk, PROBE_COOKIE(),
 			  FIRST_CHILD(this), FIRST_CHILD(this)->fops->mknod,
 			  loc, mode, rdev, umask, xdata);
@@ -377,7 +414,7 @@ static int32_t probe_symlink(call_frame_t *frame, xlator_t *this,
 			     const char *linkpath, loc_t *loc, mode_t umask,
 			     dict_t *xdata)
 {
-	frame->local = loc->parent;
+	frame->local = probe_entry_new(loc);
 	STACK_WIND_COOKIE(frame, probe_entry_cbk, PROBE_COOKIE(),
 			  FIRST_CHILD(this), FIRST_CHILD(this)->fops->symlink,
 			  linkpath, loc, umask, xdata);
@@ -400,7 +437,7 @@ static int32_t probe_create(call_frame_t *frame, xlator_t *this, loc_t *loc,
 			    int32_t flags, mode_t mode, mode_t umask, fd_t *fd,
 			    dict_t *xdata)
 {
-	frame->local = loc->parent;
+	frame->local = probe_entry_new(loc);
 	STACK_WIND_COOKIE(frame, probe_create_cbk, PROBE_COOKIE(),
 			  FIRST_CHILD(this), FIRST_CHILD(this)->fops->create,
 			  loc, flags, mode, umask, fd, xdata);
@@ -494,28 +531,6 @@ static int32_t probe_rename(call_frame_t *frame, xlator_t *this, loc_t *oldloc,
 /* ---- listings ----------------------------------------------------------- */
 
 /*
- * A READDIRP entry names its inode in the directory whose gfid is dir.  The
- * mark goes on the inode the bridge will link for the entry as well.
- */
-static void probe_mark_listed(xlator_t *this, gf_dirent_t *e, uint64_t t,
-			      const unsigned char *dir)
-{
-	inode_t *linked = NULL;
-
-	if (!e->inode || !probe_iatt(&e->d_stat))
-		return;
-	probe_mark_named(this, e->inode, t, dir);
-	if (this->graph && this->graph->top &&
-	    ((xlator_t *)this->graph->top)->itable)
-		linked = inode_find(((xlator_t *)this->graph->top)->itable,
-				    e->d_stat.ia_gfid);
-	if (linked && linked != e->inode)
-		probe_mark_named(this, linked, t, dir);
-	if (linked)
-		inode_unref(linked);
-}
-
-/*
  * The servers register the directory; a listing is as old as its first
  * request (offset 0), kept per fd; READDIRP entries carry attributes.
  */
@@ -536,8 +551,9 @@ static void probe_listing_reply(call_frame_t *frame, void *cookie,
 	list_for_each_entry (e, &entries->list, list) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		probe_mark_part(this, e->inode, t, &e->d_stat, false);
-		probe_mark_listed(this, e, t, fd->inode->gfid);
+		/* The entry names its inode in the directory. */
+		probe_mark_req(this, e->inode, t, &e->d_stat, false, false,
+			       fd->inode->gfid, efx_name_hash(e->d_name));
 	}
 }
 

@@ -30,14 +30,27 @@ struct efx_probe_mark {
 	uint64_t attr_print; /* efx_iatt_print() of those attributes */
 	uint64_t asked_ns; /* last request after which the servers report its
 			    * changes to this client (upcall registration) */
-	uint64_t named_ns; /* last LOOKUP the servers answered with it */
+	uint64_t named_ns; /* last reply of the servers that named it (a
+			    * LOOKUP, a creation, a READDIRP entry) */
 	uint64_t unnamed_ns; /* arrival of the last upcall that moved or
 			      * removed one of its names */
-	uuid_t named_parent; /* the directory of that LOOKUP's name (null:
-			      * a LOOKUP by gfid) */
+	uuid_t named_parent; /* the directory of that name */
+	uint64_t named_hash; /* efx_name_hash() of the name */
 	uint64_t entries_ns; /* a directory: arrival of the last upcall about
 			      * it, after which its names may lead elsewhere */
 };
+
+/* A name as the marks keep it (never 0). */
+static inline uint64_t efx_name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	while (*name) {
+		h ^= (unsigned char)*name++;
+		h *= 0x100000001b3ull;
+	}
+	return h ? h : 1;
+}
 
 /*
  * The probe's private state.  reset_ns: the last time a subvolume went down

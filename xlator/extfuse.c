@@ -104,6 +104,9 @@ void efx_local_free(struct efx_local *local)
 	GF_FREE(local->name);
 	GF_FREE(local->name2);
 	loc_wipe(&local->ploc);
+	loc_wipe(&local->rloc);
+	if (local->lookup_xdata)
+		dict_unref(local->lookup_xdata);
 	if (local->miss_xdata)
 		dict_unref(local->miss_xdata);
 	GF_FREE(local);
@@ -479,6 +482,8 @@ static int32_t efx_priv_dump(xlator_t *this)
 			   GF_ATOMIC_GET(priv->c.recheck_overflows));
 	gf_proc_dump_write("replies_crossing_invalidation", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.crossed));
+	gf_proc_dump_write("names_looked_up_again", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.relinks));
 	gf_proc_dump_write("pins", "%" PRIu64, GF_ATOMIC_GET(priv->c.pins));
 	gf_proc_dump_write("unpins", "%" PRIu64, GF_ATOMIC_GET(priv->c.unpins));
 	gf_proc_dump_write("release_busy", "%" PRIu64,

@@ -128,6 +128,7 @@ struct efx_counters {
 	gf_atomic_t rechecks; /* invalidations sent again */
 	gf_atomic_t recheck_overflows; /* queue full: everything instead */
 	gf_atomic_t crossed; /* daemon replies that crossed an invalidation */
+	gf_atomic_t relinks; /* LOOKUPs md-cache answered from a stale link */
 };
 
 struct efx_priv {
@@ -189,6 +190,9 @@ struct efx_local {
 	 * asked again (efx_lookup_cbk) */
 	loc_t *loc;
 	loc_t ploc;
+	dict_t *lookup_xdata; /* the request's, for a second lookup */
+	loc_t rloc; /* the name again, with a fresh inode (efx_relink) */
+	bool relinked;
 	dict_t *miss_xdata;
 	struct iatt miss_postparent;
 	int32_t miss_errno;

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The randomized two-client differential coherence test (tests/cluster/
-# coherence.c) on a two-node cluster, on a replica-2 volume and, when
-# asked, on a 2x2 distribute-replicate volume, both with group
+# coherence.c) on a two-node cluster, on a replica-2 volume and on a
+# 2x2 distribute-replicate volume, both with group
 # metadata-cache (upcalls on, 600 s windows) and performance/extfuse.
 # Mount A is checked against what a gfapi client and a second FUSE mount
 # do; each volume gets five segments of operations on one tree, with
@@ -28,8 +28,8 @@
 #                          default, the seed make check runs
 #   COHERENCE_OPS=N        operations per segment (default 400: 2,000 per
 #                          volume)
-#   COHERENCE_VOLUMES=L    which volumes: "replica" (default), "distrep",
-#                          or "replica distrep"
+#   COHERENCE_VOLUMES=L    which volumes: "replica distrep" (default),
+#                          "replica" or "distrep"
 #   COHERENCE_BENCH=N      instead: N operations on a replica volume
 #                          mounted stock, with group metadata-cache and
 #                          with extfuse, stale counts printed, no events
@@ -57,7 +57,7 @@ done
 PROG=${COHERENCE:-$top_builddir/tests/cluster/coherence}
 SEED=${COHERENCE_SEED:-6000}
 OPS=${COHERENCE_OPS:-400}
-VOLUMES=${COHERENCE_VOLUMES:-replica}
+VOLUMES=${COHERENCE_VOLUMES:-replica distrep}
 BENCH=${COHERENCE_BENCH:-}
 BOUND_MS=${COHERENCE_BOUND_MS:-200}
 

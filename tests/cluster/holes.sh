@@ -222,6 +222,29 @@ out=$("$ASK" lookup "$CONN" "$N13" c)
 [ "${out%% *}" != "nodeid=$OLD13" ]
 ok $? "after it and A's lookup, the replaced inode is not answered for dst13/c (answered: ${out:-nothing})"
 
+# --- 15. a name moved away while its inode lives on ------------------------
+# Another client renames f away (to g) and makes a directory f.  A still
+# holds the old inode (an open file here; a kernel-served lookup or a pin
+# does the same), so A's inode table keeps linking it under f, and once
+# md-cache holds its attributes again (A used it, and looked it up as g),
+# md-cache answers A's LOOKUP of f with it: the old file, for as long as
+# it lives.  A must see the directory, and the extension must not answer
+# f with the old inode.
+mkdir "$B/dst15" && echo data >"$B/dst15/f" || bail "cannot populate dst15"
+sleep 1.2
+exec 7<"$A/dst15/f" || bail "cannot open dst15/f on A"
+N15=$(resolve dst15)
+OLD15=$(resolve dst15/f)
+gfapi rename /dst15/f /dst15/g && gfapi mkdir /dst15/f
+ok $? "another client (gfapi) renames dst15/f to g and makes a directory f"
+sleep 1 # upcall latency, generously
+stat -L /dev/fd/7 "$A/dst15/g" >/dev/null
+is "$(stat -c %F "$A/dst15/f" 2>&1)" directory "A sees the directory dst15/f"
+out=$("$ASK" lookup "$CONN" "$N15" f)
+[ "${out%% *}" != "nodeid=$OLD15" ]
+ok $? "the old inode is not answered for dst15/f (answered: ${out:-nothing})"
+exec 7<&-
+
 # --- 16. a rename over one of two names ----------------------------------
 # Another client renames over one name of an inode that has two: the inode
 # lives on under the other with one link less.  Gluster reports the rename
