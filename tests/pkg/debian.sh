@@ -219,7 +219,8 @@ for kver in 6.99.0-test 6.10.0-test 6.121.0-test 5.1.0-test; do
 done
 
 # ---- lintian ----
-lintian --fail-on error "$tmp/extfuse-gluster_${ver}_"*.changes \
+# Its scratch files (left behind) go into $tmp with the rest.
+TMPDIR=$tmp lintian --fail-on error "$tmp/extfuse-gluster_${ver}_"*.changes \
 	>"$tmp/lintian.out" 2>&1
 ok $? "lintian reports no errors" || grep '^E:' "$tmp/lintian.out" | sed 's/^/#   /'
 grep -E '^(W|E):' "$tmp/lintian.out" | sed 's/^/# lintian: /'
