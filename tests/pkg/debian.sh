@@ -232,28 +232,39 @@ for p in $PKGS; do
 	*installed* | *config-files*) present="$present $p" ;;
 	esac
 done
+# package_files_present: the files of the built packages (not their
+# directories) that exist on this machine.
+package_files_present() {
+	local p f
+	for p in $PKGS; do
+		for f in $(dpkg-deb -c "$tmp/${p}_${ver}_"*.deb | awk '$1 !~ /^d/ { print substr($6, 2) }'); do
+			[ -e "$f" ] || [ -L "$f" ] && echo "$f"
+		done
+	done
+}
+
 # A package file already on disk that no package owns (a translator copied
 # in by hand, say) is set aside for the install and purge and put back by
 # cleanup; one that a package owns is that package's, and is left alone.
 owned=
-for p in $PKGS; do
-	for f in $(dpkg-deb -c "$tmp/${p}_${ver}_"*.deb | awk '$1 !~ /^d/ { print substr($6, 2) }'); do
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		if dpkg-query -S "$f" >/dev/null 2>&1; then
-			owned="$owned $f"
-		else
-			aside="$aside $f"
-		fi
-	done
+unowned=
+for f in $(package_files_present); do
+	if dpkg-query -S "$f" >/dev/null 2>&1; then
+		owned="$owned $f"
+	else
+		unowned="$unowned $f"
+	fi
 done
 if [ -n "$present" ] || [ -n "$owned" ]; then
 	skip "dpkg install and purge: already installed here:$present$owned"
 	tap_done
 	exit
 fi
-for f in $aside; do
+# cleanup puts back what aside names: only what was moved.
+for f in $unowned; do
 	mkdir -p "$tmp/aside${f%/*}" && mv "$f" "$tmp/aside$f" ||
 		bail "cannot set $f aside"
+	aside="$aside $f"
 done
 [ -z "$aside" ] || diag "set aside until the end (no package owns them):$aside"
 
@@ -289,13 +300,7 @@ ok $? "libextfuse.so.0 in the dynamic linker's cache"
 dpkg_locked --purge $PKGS
 ok $? "dpkg --purge $PKGS"
 installed=
-left=
-for p in $PKGS; do
-	for f in $(dpkg-deb -c "$tmp/${p}_${ver}_"*.deb | awk '$1 !~ /^d/ { print substr($6, 2) }'); do
-		[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
-	done
-done
-is "$left" "" "the purge leaves no package file behind"
+is "$(package_files_present | tr '\n' ' ')" "" "the purge leaves no package file behind"
 cl_pid_alive "$b/glusterd.pid" && cl_cli 1 volume info pkgvol >/dev/null
 ok $? "glusterd still answers after the purge"
 cl_set 1 volume set pkgvol performance.md-cache-timeout 3 >/dev/null &&
