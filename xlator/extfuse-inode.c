@@ -648,12 +648,56 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 			      struct iatt *buf, dict_t *xdata,
 			      struct iatt *postparent);
 
-static void efx_miss_unwind(call_frame_t *frame, struct efx_local *local)
+/*
+ * The parent's attributes decide every LOOKUP under it in the kernel (search
+ * permission).  An upcall about the directory retires them, and a LOOKUP of
+ * a name seldom brings them back: md-cache's answers carry none, and on a
+ * distributed volume the postparent is one subvolume's.  Only a request
+ * about the directory itself does, which the kernel may not send for long
+ * (a working directory, or the root, is not looked up again).  So a name
+ * looked up here whose parent's attributes are not served asks for them
+ * before the reply goes up: a STAT through the probe, below every cache,
+ * at most once per directory and EFX_ASK_ATTRS_NS.
+ */
+static bool efx_want_parent_attrs(xlator_t *this, struct efx_local *local,
+				  int32_t op_ret)
 {
-	efx_recheck_crossed(frame->this, local, NULL, local->parent);
-	EFX_UNWIND(lookup, frame, local, -1, local->miss_errno,
-		   local->loc->inode, NULL, local->miss_xdata,
-		   &local->miss_postparent);
+	struct efx_priv *priv = efx_priv(this);
+	struct extfuse *ef = efx_active(this);
+	struct extfuse_attr_val val;
+	struct extfuse_stamp st;
+	uint64_t pnode;
+
+	if (!local || op_ret < 0 || !local->loc || !local->name ||
+	    !local->parent || !local->have_pst || !ef || !priv->probe ||
+	    !__atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED) ||
+	    !efx_inode_ok(this, local->parent))
+		return false;
+	pnode = efx_nodeid(local->parent);
+	if (extfuse_read_attr(ef, pnode, &val) == 0 &&
+	    extfuse_stamp(ef, pnode, &st) == 0 && val.version == st.version &&
+	    val.epoch == st.epoch && val.expiry_ns > extfuse_now_ns())
+		return false;
+	return efx_node_may_ask_attrs(this, local->parent);
+}
+
+static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
+			      int32_t op_ret, int32_t op_errno, inode_t *inode,
+			      struct iatt *buf, dict_t *xdata,
+			      struct iatt *postparent);
+
+/* Answer the caller with the reply held while the parent was asked about. */
+static void efx_held_unwind(call_frame_t *frame, struct efx_local *local)
+{
+	inode_t *inode =
+		local->held_inode ? local->held_inode : local->loc->inode;
+	bool found = local->held_ret >= 0;
+
+	efx_recheck_crossed(frame->this, local, found ? inode : NULL,
+			    local->parent);
+	EFX_UNWIND(lookup, frame, local, local->held_ret, local->held_errno,
+		   inode, found ? &local->held_buf : NULL, local->held_xdata,
+		   &local->held_postparent);
 }
 
 static int32_t efx_relookup_cbk(call_frame_t *frame, void *cookie,
@@ -668,20 +712,24 @@ static int32_t efx_relookup_cbk(call_frame_t *frame, void *cookie,
 		efx_publish_negative(this, local->parent, local->name,
 				     &local->pst);
 	/* The miss stands: the caller was answered by the first lookup. */
-	efx_miss_unwind(frame, local);
+	efx_held_unwind(frame, local);
 	return 0;
 }
 
-static int32_t efx_register_cbk(call_frame_t *frame, void *cookie,
-				xlator_t *this, int32_t op_ret,
-				int32_t op_errno, struct iatt *buf,
-				dict_t *xdata)
+/* The parent's STAT: its attributes are published with the stamp read
+ * before the LOOKUP was wound; a miss is looked up again. */
+static int32_t efx_parent_stat_cbk(call_frame_t *frame, void *cookie,
+				   xlator_t *this, int32_t op_ret,
+				   int32_t op_errno, struct iatt *buf,
+				   dict_t *xdata)
 {
 	struct efx_local *local = frame->local;
 	xlator_t *probe = efx_priv(this)->probe;
 
-	if (op_ret < 0 || !probe) {
-		efx_miss_unwind(frame, local);
+	if (op_ret == 0)
+		efx_publish_attr(this, local->parent, buf, &local->pst);
+	if (op_ret < 0 || !probe || local->held_ret >= 0) {
+		efx_held_unwind(frame, local);
 		return 0;
 	}
 	STACK_WIND(frame, efx_relookup_cbk, probe, probe->fops->lookup,
@@ -689,23 +737,32 @@ static int32_t efx_register_cbk(call_frame_t *frame, void *cookie,
 	return 0;
 }
 
-static bool efx_start_refresh(call_frame_t *frame, xlator_t *this,
-			      struct efx_local *local, int32_t op_errno,
-			      dict_t *xdata, struct iatt *postparent)
+/* Hold the LOOKUP reply and STAT the parent through the probe. */
+static bool efx_ask_parent(call_frame_t *frame, xlator_t *this,
+			   struct efx_local *local, int32_t op_ret,
+			   int32_t op_errno, inode_t *inode, struct iatt *buf,
+			   dict_t *xdata, struct iatt *postparent)
 {
 	xlator_t *probe = efx_priv(this)->probe;
 
+	if (op_ret >= 0 && (!inode || !buf))
+		return false;
 	local->ploc.inode = inode_ref(local->parent);
 	gf_uuid_copy(local->ploc.gfid, local->parent->gfid);
 	if (inode_path(local->parent, NULL, (char **)&local->ploc.path) < 0) {
 		loc_wipe(&local->ploc);
 		return false;
 	}
-	local->miss_errno = op_errno;
-	local->miss_xdata = xdata ? dict_ref(xdata) : NULL;
+	local->held_ret = op_ret;
+	local->held_errno = op_errno;
+	if (op_ret >= 0) {
+		local->held_inode = inode_ref(inode);
+		local->held_buf = *buf;
+	}
+	local->held_xdata = xdata ? dict_ref(xdata) : NULL;
 	if (postparent)
-		local->miss_postparent = *postparent;
-	STACK_WIND(frame, efx_register_cbk, probe, probe->fops->stat,
+		local->held_postparent = *postparent;
+	STACK_WIND(frame, efx_parent_stat_cbk, probe, probe->fops->stat,
 		   &local->ploc, NULL);
 	return true;
 }
@@ -761,8 +818,10 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 	if (efx_relink(frame, this, local, op_ret, inode, postparent))
 		return 0;
 	efx_lookup_reply(this, local, op_ret, op_errno, inode, buf, postparent);
-	if (efx_want_refresh(this, local, op_ret, op_errno) &&
-	    efx_start_refresh(frame, this, local, op_errno, xdata, postparent))
+	if ((efx_want_refresh(this, local, op_ret, op_errno) ||
+	     efx_want_parent_attrs(this, local, op_ret)) &&
+	    efx_ask_parent(frame, this, local, op_ret, op_errno, inode, buf,
+			   xdata, postparent))
 		return 0;
 	efx_recheck_crossed(this, local, op_ret >= 0 ? inode : NULL,
 			    local ? local->parent : NULL);

@@ -129,6 +129,29 @@ struct efx_node *efx_node_track(xlator_t *this, inode_t *inode)
 	return node;
 }
 
+/*
+ * Whether a LOOKUP under directory inode may ask the servers for its
+ * attributes now: at most once per EFX_ASK_ATTRS_NS, so a directory whose
+ * attributes cannot be published costs one STAT a period, not one a name.
+ */
+bool efx_node_may_ask_attrs(xlator_t *this, inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	uint64_t now = extfuse_now_ns();
+	struct efx_node *node;
+	bool may = false;
+
+	pthread_mutex_lock(&priv->lock);
+	node = efx_node_get(this, inode, true);
+	if (node && (!node->attrs_asked_ns ||
+		     now - node->attrs_asked_ns >= EFX_ASK_ATTRS_NS)) {
+		node->attrs_asked_ns = now;
+		may = true;
+	}
+	pthread_mutex_unlock(&priv->lock);
+	return may;
+}
+
 /* Called with priv->lock held: queue a pinned node without names. */
 static void efx_node_maybe_release(struct efx_priv *priv, struct efx_node *node)
 {

@@ -107,8 +107,10 @@ void efx_local_free(struct efx_local *local)
 	loc_wipe(&local->rloc);
 	if (local->lookup_xdata)
 		dict_unref(local->lookup_xdata);
-	if (local->miss_xdata)
-		dict_unref(local->miss_xdata);
+	if (local->held_xdata)
+		dict_unref(local->held_xdata);
+	if (local->held_inode)
+		inode_unref(local->held_inode);
 	GF_FREE(local);
 }
 

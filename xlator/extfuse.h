@@ -42,6 +42,8 @@
 #include "libextfuse.h"
 
 #define NSEC_PER_SEC 1000000000ull
+/* At most one STAT a directory and period for its attributes (lookups). */
+#define EFX_ASK_ATTRS_NS (NSEC_PER_SEC / 2)
 /* md-cache keeps values at most this long without its cache-invalidation. */
 #define EFX_MDC_PLAIN_MAX 60
 
@@ -67,6 +69,7 @@ struct efx_node {
 	/* Not pinned again since the sweeper took its id: the grace
 	 * period of that sweep followed the deletion of all its names. */
 	bool sweepable;
+	uint64_t attrs_asked_ns; /* last STAT for its attributes (lookups) */
 };
 
 /*
@@ -186,16 +189,19 @@ struct efx_local {
 	uint64_t inval_seq; /* priv->inval_seq when wound */
 	bool have_st;
 	bool have_pst;
-	/* lookup: the request, and a miss held back while the servers are
-	 * asked again (efx_lookup_cbk) */
+	/* lookup: the request, and its reply held back while the servers
+	 * are asked about the parent (efx_lookup_cbk) */
 	loc_t *loc;
 	loc_t ploc;
 	dict_t *lookup_xdata; /* the request's, for a second lookup */
 	loc_t rloc; /* the name again, with a fresh inode (efx_relink) */
 	bool relinked;
-	dict_t *miss_xdata;
-	struct iatt miss_postparent;
-	int32_t miss_errno;
+	int32_t held_ret;
+	int32_t held_errno;
+	inode_t *held_inode;
+	struct iatt held_buf;
+	dict_t *held_xdata;
+	struct iatt held_postparent;
 };
 
 static inline struct efx_priv *efx_priv(xlator_t *this)
@@ -331,6 +337,7 @@ void efx_change_end(uint64_t nodeid);
 bool efx_changed_since(uint64_t nodeid, uint64_t since_ns);
 bool efx_inode_ok(xlator_t *this, inode_t *inode);
 struct efx_node *efx_node_track(xlator_t *this, inode_t *inode);
+bool efx_node_may_ask_attrs(xlator_t *this, inode_t *inode);
 int efx_pin_name(xlator_t *this, inode_t *inode, uint64_t parent,
 		 const char *name);
 void efx_name_forget(xlator_t *this, inode_t *inode, uint64_t parent,
