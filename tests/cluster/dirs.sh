@@ -194,6 +194,40 @@ out=$(served "$R")
 [ $? = 1 ] || [ "$out" = "$(truth r)" ]
 ok $? "a listing prefetched before B's create is not served as current"
 
+# --- 7 (on gv0). a directory another client changed ----------------------
+# B's chmod of wd retires wd's attributes on A (its upcall).  A's kernel,
+# working in wd, never looks wd up again, and a lookup of a name in wd
+# brings no attributes of wd when md-cache answers it: yet every lookup in
+# wd needs them in the kernel (search permission).  What A's lookup of a
+# name from inside wd sends (the kernel's GETATTR of wd for its permission
+# check, or the translator's STAT of wd) must bring them back.
+mkdir "$B/wd" && touch "$B/wd/a" || bail "cannot populate wd"
+sleep 1.2
+stat "$A/wd/a" >/dev/null
+WD=$("$DUMP" resolve "$CONN" wd)
+"$ASK" getattr "$CONN" "$WD" >/dev/null
+ok $? "wd's attributes are served after a lookup in wd"
+# A process works in wd from before the chmod; this shell does not (a
+# shell started there looks its $PWD up again, and that LOOKUP of wd
+# would bring wd's attributes back by itself).
+mkfifo "$CL_B/wd-ready" "$CL_B/wd-go" || bail "mkfifo"
+exec 4<>"$CL_B/wd-ready" 5<>"$CL_B/wd-go"
+(cd "$A/wd" && echo >&4 && read -r -t 30 _ <&5 &&
+	sleep 1.2 && stat a >/dev/null) & # 1.2 s: past the kernel's timeouts
+inwd=$!
+read -r -t 30 _ <&4 || bail "no process in wd"
+chmod 700 "$B/wd"
+cl_wait 10 sh -c "! '$ASK' getattr '$CONN' '$WD'"
+retired=$?
+echo >&5
+wait $inwd || bail "stat a in wd"
+exec 4>&- 5>&-
+ok $retired "B's chmod of wd retires them on A"
+out=$("$ASK" getattr "$CONN" "$WD")
+ok $? "a lookup of a (md-cache's) from inside wd brings them back (${out:-none})"
+"$ASK" lookup "$CONN" "$WD" a >/dev/null
+ok $? "so the kernel's next lookup of a in wd is answered there"
+
 # --- 4. a 4+2 disperse volume --------------------------------------------
 EV=gv6
 cl_set 1 volume create $EV disperse 6 redundancy 2 \
