@@ -184,7 +184,16 @@ for i in $(seq 20); do
 	[ $((h1 - h0)) -ge 17 ] && break
 	sleep 1.3
 done
-ok $(( h1 - h0 >= 17 ? 0 : 1 )) "stats answered in the kernel again ($((h1 - h0)) hits, pass $i)"
+rc=$(( h1 - h0 >= 17 ? 0 : 1 ))
+ok $rc "stats answered in the kernel again ($((h1 - h0)) hits, pass $i)"
+if [ $rc != 0 ]; then
+	# Per operation, and the values a stat of d/fN needs.
+	DIRNOW=$("$DUMP" resolve "$CONN" d)
+	diag "$(cd / && "$top_builddir/client/extfusectl" stats "$CONN" 2>&1)"
+	diag "$(cd / && "$top_builddir/client/extfusectl" dump "$CONN" 2>&1 |
+		grep -E "^(entries|attrs):|^  1/\"d\"|^  $DIRNOW/\"f1\"|^  node (1|$DIRNOW):")"
+	diag "$(xlator_counters mntA)"
+fi
 grep -q 'cannot attach the extension' "$LOGA"
 ok $(( ! $? )) "no failed attach in the log"
 
