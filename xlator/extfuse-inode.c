@@ -610,6 +610,21 @@ EFX_CBK(rename, efx_renamed(this, local),
 /* ---- lookup, and a registration renewed on a miss ------------------- */
 
 /*
+ * A LOOKUP of a name whose parent can be asked about below every cache
+ * (efx_ask_parent), with what is published then: the parent's stamp, the
+ * maps and a window.
+ */
+static bool efx_may_ask_parent(xlator_t *this, struct efx_local *local)
+{
+	struct efx_priv *priv = efx_priv(this);
+
+	return local && local->loc && local->name && local->parent &&
+	       local->have_pst && priv->probe && efx_active(this) &&
+	       __atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED) &&
+	       efx_inode_ok(this, local->parent);
+}
+
+/*
  * A negative entry lives only as long as the servers report creations in
  * its parent to us, which they do for a while after we asked them about
  * the parent itself; a failed LOOKUP registers nothing.  A kernel that
@@ -628,25 +643,18 @@ static bool efx_want_refresh(xlator_t *this, struct efx_local *local,
 	struct efx_probe_mark m;
 	uint64_t window;
 
-	if (!local || op_ret >= 0 || op_errno != ENOENT || !local->loc ||
-	    !local->name || !local->parent || !local->have_pst ||
-	    !priv->negative || !priv->server_ci || !priv->probe ||
-	    !efx_active(this) || !efx_inode_ok(this, local->parent) ||
-	    strlen(local->name) > EXTFUSE_NAME_MAX)
+	if (op_ret >= 0 || op_errno != ENOENT ||
+	    !efx_may_ask_parent(this, local) || !priv->negative ||
+	    !priv->server_ci || strlen(local->name) > EXTFUSE_NAME_MAX)
 		return false;
 	window = __atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED);
-	if (!window)
+	if (!window) /* reconfigured meanwhile */
 		return false;
 	if (!efx_probe_read(priv->probe, local->parent, &m))
 		m.asked_ns = 0;
 	/* Renewed once half the window has gone. */
 	return !m.asked_ns || m.asked_ns + window / 2 < extfuse_now_ns();
 }
-
-static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
-			      int32_t op_ret, int32_t op_errno, inode_t *inode,
-			      struct iatt *buf, dict_t *xdata,
-			      struct iatt *postparent);
 
 /*
  * The parent's attributes decide every LOOKUP under it in the kernel (search
@@ -662,16 +670,12 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 static bool efx_want_parent_attrs(xlator_t *this, struct efx_local *local,
 				  int32_t op_ret)
 {
-	struct efx_priv *priv = efx_priv(this);
 	struct extfuse *ef = efx_active(this);
 	struct extfuse_attr_val val;
 	struct extfuse_stamp st;
 	uint64_t pnode;
 
-	if (!local || op_ret < 0 || !local->loc || !local->name ||
-	    !local->parent || !local->have_pst || !ef || !priv->probe ||
-	    !__atomic_load_n(&priv->expiry_ns, __ATOMIC_RELAXED) ||
-	    !efx_inode_ok(this, local->parent))
+	if (op_ret < 0 || !ef || !efx_may_ask_parent(this, local))
 		return false;
 	pnode = efx_nodeid(local->parent);
 	if (extfuse_read_attr(ef, pnode, &val) == 0 &&
