@@ -22,21 +22,21 @@ EXTRA_DIST += cluster/extfuse-cluster.sh cluster/holes.sh cluster/vm-gluster.tes
 TESTS += cluster/self-repair.sh cluster/dirs.sh cluster/bigdir.sh
 EXTRA_DIST += cluster/self-repair.sh cluster/dirs.sh cluster/bigdir.sh
 
-# The randomized two-client coherence test (five segments of 400
-# operations with a brick killed and restarted, a graph switch and an
-# unrelated option between them, 200 ms bound) on a replica volume and on
-# a 2x2 distribute-replicate one, with the fixed base seed 6000 in make
-# check.  Seed 6000 once found a directory whose gfid handle Gluster had
-# dropped, which the bricks' notifier then failed to report
-# (docs/design.md, performance/extfuse-notify).  The same test in the QEMU
-# guest with the kernel module (100 operations a segment, 1 s bound, both
-# volumes, about fifteen minutes) is a target of its own: seed 7000 still
-# finds a stale link count there once in a while (design.md, "Known
-# limitations").  `make -C tests coherence` and `make -C tests
-# vm-coherence` run them with a fresh seed (or COHERENCE_SEED),
+# The randomized two-client coherence test (five segments of operations
+# with a brick killed and restarted, a graph switch and an unrelated
+# option between them) on a replica volume and on a 2x2
+# distribute-replicate one, with the fixed base seed 6000 in make check:
+# on this host with the translator alone (400 operations a segment,
+# 200 ms bound), and in the QEMU guest with the kernel module answering
+# for mount A (100 operations a segment, 1 s bound: every request is
+# 10-50 times slower under emulation; about sixteen minutes).  Seed 6000
+# once found a directory whose gfid handle Gluster had dropped, which the
+# bricks' notifier then failed to report (docs/design.md,
+# performance/extfuse-notify).  `make -C tests coherence` and `make -C
+# tests vm-coherence` run them with a fresh seed (or COHERENCE_SEED),
 # COHERENCE_OPS, COHERENCE_VOLUMES and, on the host, COHERENCE_BENCH as in
 # cluster/coherence.sh.
-TESTS += cluster/coherence.sh
+TESTS += cluster/coherence.sh cluster/vm-coherence.test
 EXTRA_DIST += cluster/vm-coherence.test
 coherence: $(check_PROGRAMS)
 	COHERENCE_SEED=$${COHERENCE_SEED:-$$(date +%s)} \
