@@ -249,9 +249,12 @@ cl_mount() { # NAME VOLUME [CLIENT OPTION...]
 	mkdir -p "$m"
 	glusterfs --volfile-server=127.1.1.1 --volfile-id="$vol" "$@" \
 		--log-file="$CL_B/log-$name.log" --pid-file="$CL_B/$name.pid" \
-		"$m" || return 1
-	cl_wait 20 mountpoint -q "$m" || return 1
-	cl_wait 20 stat "$m/." || return 1
+		"$m" || { echo "cl_mount $name: glusterfs failed" >&2; return 1; }
+	if ! cl_wait 20 mountpoint -q "$m" || ! cl_wait 20 stat "$m/."; then
+		echo "cl_mount $name: not usable after 20 s; its log ends:" >&2
+		tail -n 5 "$CL_B/log-$name.log" >&2
+		return 1
+	fi
 	CL_CONNS="$CL_CONNS $(cl_conn "$name")"
 }
 
