@@ -1041,6 +1041,10 @@ static unsigned long first_wrong[K_COUNT], failed[K_COUNT];
 static unsigned long failed_by_op[OP_COUNT + 1][K_COUNT];
 static unsigned long ops_by_op[OP_COUNT + 1];
 static long failed_ops;
+/* How long after an operation its answers came right, at the latest:
+ * the margin the bound leaves (answers wrong at the bound not counted). */
+static uint64_t slowest_right_ns;
+static long slowest_right_op = -1;
 
 /*
  * What was still wrong after the previous operation.  A value that stays
@@ -1069,20 +1073,35 @@ static unsigned new_kinds(const struct issues *is)
 }
 
 /* Check until right or the deadline; *first gets the new kinds of the
- * first look, is the last look's findings. */
-static void settle(void (*check)(const struct truth *, struct issues *),
-		   const struct truth *tr, uint64_t deadline, struct issues *is,
-		   unsigned *first)
+ * first look, is the last look's findings.  Returns when the last look
+ * began. */
+static uint64_t settle(void (*check)(const struct truth *, struct issues *),
+		       const struct truth *tr, uint64_t deadline,
+		       struct issues *is, unsigned *first)
 {
 	for (int look = 0;; look++) {
-		final_look = now_ns() >= deadline;
+		uint64_t t = now_ns();
+
+		final_look = t >= deadline;
 		memset(is, 0, offsetof(struct issues, v));
 		check(tr, is);
 		if (look == 0)
 			*first = new_kinds(is);
 		if (!is->n || final_look)
-			return;
+			return t;
 		sleep_ms(10);
+	}
+}
+
+/* An answer that was wrong at first but came right: how late. */
+static void note_right(uint64_t done, uint64_t last_look, unsigned first,
+		       const struct issues *is, long opno)
+{
+	if (!first || is->n || last_look < done)
+		return;
+	if (last_look - done > slowest_right_ns) {
+		slowest_right_ns = last_look - done;
+		slowest_right_op = opno;
 	}
 }
 
@@ -1136,22 +1155,68 @@ static unsigned account(const struct opdesc *o, long opno, unsigned first,
 /* The tree as B read it after the last operation. */
 static struct truth truth_now;
 
+/*
+ * After a failure at the bound, keep looking (up to 10 s after the
+ * operation) to tell a late answer from a stale one in the report.  The
+ * counters the checks keep are left as the bound's look set them.
+ */
+static void look_late(void (*check)(const struct truth *, struct issues *),
+		      const struct truth *tr, uint64_t done, long opno,
+		      const char *who)
+{
+	static struct issues late;
+	unsigned long saved[] = {
+		as_stock,      replicas_differ, ext_lookups,
+		ext_negatives, ext_getattrs,	ext_listings,
+	};
+	uint64_t t;
+
+	do {
+		sleep_ms(50);
+		t = now_ns();
+		final_look = true;
+		memset(&late, 0, offsetof(struct issues, v));
+		check(tr, &late);
+	} while (new_kinds(&late) && t - done < 10000000000ull);
+	printf("FAIL %sop %ld, looked at later: %s %s %.0f ms after the "
+	       "operation\n",
+	       opt.label, opno, who, new_kinds(&late) ? "still wrong" : "right",
+	       (t - done) / 1e6);
+	as_stock = saved[0];
+	replicas_differ = saved[1];
+	ext_lookups = saved[2];
+	ext_negatives = saved[3];
+	ext_getattrs = saved[4];
+	ext_listings = saved[5];
+}
+
 static int check_after(const struct opdesc *o, long opno, uint64_t done)
 {
 	uint64_t deadline = done + opt.bound_ms * 1000000ull;
 	static struct issues is;
-	unsigned first, kinds = 0;
+	unsigned first, k, kinds = 0;
+	uint64_t t;
 
 	if (read_truth(&truth_now) < 0)
 		return -1;
 	ops_by_op[o->op]++;
 	carried_next.n = 0;
 	if (ef) {
-		settle(check_ext, &truth_now, deadline, &is, &first);
-		kinds |= account(o, opno, first, &is, false);
+		t = settle(check_ext, &truth_now, deadline, &is, &first);
+		note_right(done, t, first, &is, opno);
+		k = account(o, opno, first, &is, false);
+		kinds |= k;
+		if (k && !opt.bench)
+			look_late(check_ext, &truth_now, done, opno,
+				  "the extension's answers");
 	}
-	settle(check_view, &truth_now, deadline, &is, &first);
-	kinds |= account(o, opno, first, &is, opt.view_is_stock);
+	t = settle(check_view, &truth_now, deadline, &is, &first);
+	if (!opt.view_is_stock)
+		note_right(done, t, first, &is, opno);
+	k = account(o, opno, first, &is, opt.view_is_stock);
+	kinds |= k;
+	if (k && !opt.bench)
+		look_late(check_view, &truth_now, done, opno, "A's view");
 	memcpy(&carried, &carried_next, sizeof(carried));
 	if (kinds)
 		failed_ops++;
@@ -1463,6 +1528,10 @@ int main(int argc, char **argv)
 	       "still wrong %ld ms after the operation\n",
 	       opt.label, opt.seed, n, (now_ns() - started) / 1e9, failed_ops,
 	       opt.bound_ms);
+	if (slowest_right_op >= 0)
+		printf("# %sslowest answer to come right: %.0f ms after "
+		       "operation %ld\n",
+		       opt.label, slowest_right_ns / 1e6, slowest_right_op);
 	if (failed_ops && !opt.bench)
 		ret = 1;
 out:
