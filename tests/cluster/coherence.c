@@ -1093,11 +1093,12 @@ static uint64_t settle(void (*check)(const struct truth *, struct issues *),
 	}
 }
 
-/* An answer that was wrong at first but came right: how late. */
+/* An answer that was wrong at first but came right before the bound: how
+ * late (at the bound, an allowance may have passed it). */
 static void note_right(uint64_t done, uint64_t last_look, unsigned first,
 		       const struct issues *is, long opno)
 {
-	if (!first || is->n || last_look < done)
+	if (!first || is->n || last_look < done || final_look)
 		return;
 	if (last_look - done > slowest_right_ns) {
 		slowest_right_ns = last_look - done;
