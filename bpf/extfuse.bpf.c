@@ -25,8 +25,7 @@
 
 #define MODE_TYPE 0170000
 #define MODE_DIR 0040000
-#define MODE_XUSR 0100
-#define MODE_XGRP 0010
+#define MODE_ROTH 0004 /* shifted by 3 for the group, 6 for the owner */
 #define MODE_XOTH 0001
 #define NSEC_PER_SEC 1000000000ull
 
@@ -288,12 +287,15 @@ static __always_inline bool in_group(const struct extfuse_req *ctx, __u32 gid)
 }
 
 /*
- * May the caller search (execute) directory dir?  Classic POSIX: only the
- * first class that matches counts.  *unsure is set when the answer depends
- * on groups the context did not carry.
+ * May the caller search (MODE_X*) or read (MODE_R*) directory dir?  Classic
+ * POSIX: only the first class that matches counts; bit is the permission's
+ * bit for others, shifted for the group and the owner.  *unsure is set when
+ * the answer depends on groups the context did not carry.  The capability
+ * flag covers both (CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE).
  */
-static __always_inline bool may_search(const struct extfuse_req *ctx,
-				       const struct fuse_attr *dir, bool *unsure)
+static __always_inline bool may_access_dir(const struct extfuse_req *ctx,
+					   const struct fuse_attr *dir,
+					   __u32 bit, bool *unsure)
 {
 	__u32 mode = dir->mode;
 
@@ -301,13 +303,13 @@ static __always_inline bool may_search(const struct extfuse_req *ctx,
 	if (ctx->flags & EXTFUSE_REQ_CAP_SEARCH)
 		return true;
 	if (ctx->uid == dir->uid)
-		return mode & MODE_XUSR;
+		return mode & (bit << 6);
 	if (in_group(ctx, dir->gid))
-		return mode & MODE_XGRP;
+		return mode & (bit << 3);
 	if ((ctx->flags & EXTFUSE_REQ_GROUPS_TRUNCATED) &&
-	    !(mode & MODE_XGRP) != !(mode & MODE_XOTH))
+	    !(mode & (bit << 3)) != !(mode & bit))
 		*unsure = true;
-	return mode & MODE_XOTH;
+	return mode & bit;
 }
 
 /* A name being loaded from the context. */
@@ -518,7 +520,7 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 		return EXTFUSE_VERDICT_PASS;
 	}
 	if ((attr.flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
-	    !may_search(ctx, &attr.attr, &unsure) || unsure) {
+	    !may_access_dir(ctx, &attr.attr, MODE_XOTH, &unsure) || unsure) {
 		STAT_INC(st, perm_refused);
 		return EXTFUSE_VERDICT_PASS;
 	}
@@ -599,6 +601,45 @@ static __noinline int handle_getattr(struct extfuse_req *ctx,
 	ctx->out.attr.dummy = 0;
 	ctx->out.attr.attr = attr.attr;
 	ctx->out_size = sizeof(struct fuse_attr_out);
+	STAT_INC(st, hits);
+	return EXTFUSE_VERDICT_ANSWER;
+}
+
+/*
+ * OPENDIR: the daemon would open the directory for a caller that may read
+ * it.  Allowed here only on current attributes without an ACL; the module
+ * makes the handle and opens the directory in the daemon when a request
+ * that needs the daemon's handle comes (docs/design.md, "Directory
+ * handles").
+ */
+static __noinline int handle_opendir(struct extfuse_req *ctx,
+				     struct extfuse_config *cfg)
+{
+	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_OPENDIR);
+	struct attr_snap attr;
+	enum lookup_result r;
+	bool unsure;
+
+	if (!(cfg->flags & EXTFUSE_CFG_DIRS)) {
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	r = find_attr(ctx, cfg, ctx->nodeid, &attr);
+	if (r != FOUND) {
+		count_result(st, r);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if ((attr.attr.mode & MODE_TYPE) != MODE_DIR) {
+		STAT_INC(st, errors);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	if ((attr.flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
+	    !may_access_dir(ctx, &attr.attr, MODE_ROTH, &unsure) || unsure) {
+		STAT_INC(st, perm_refused);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	__builtin_memset(&ctx->out.open, 0, sizeof(ctx->out.open));
+	ctx->out_size = sizeof(struct fuse_open_out);
 	STAT_INC(st, hits);
 	return EXTFUSE_VERDICT_ANSWER;
 }
@@ -951,6 +992,9 @@ int extfuse_handle(struct extfuse_req *ctx)
 		return 0;
 	case FUSE_READDIRPLUS:
 		ctx->verdict = handle_readdir(ctx, cfg, EXTFUSE_DIR_PLUS);
+		return 0;
+	case FUSE_OPENDIR:
+		ctx->verdict = handle_opendir(ctx, cfg);
 		return 0;
 	}
 	STAT_INC(stats_of(EXTFUSE_SOP_OTHER), misses);

@@ -19,7 +19,7 @@
 #include <linux/fuse.h>
 
 #define EXTFUSE_MAGIC 0x45584655u /* "EXFU" */
-#define EXTFUSE_ABI_VERSION 2
+#define EXTFUSE_ABI_VERSION 3
 
 #define EXTFUSE_NAME_MAX 255 /* longer names always go to the daemon */
 #define EXTFUSE_NAME_BUF (EXTFUSE_NAME_MAX + 1)
@@ -63,6 +63,7 @@ enum extfuse_verdict {
  * Inputs, by opcode (FUSE_* from <linux/fuse.h>):
  *   LOOKUP                  nodeid = parent, name
  *   GETATTR                 nodeid
+ *   OPENDIR                 nodeid = directory
  *   READDIR, READDIRPLUS    nodeid = directory, fh, offset, size
  *   FORGET                  nodeid, nlookup (the module splits BATCH_FORGET)
  *   SETATTR, WRITE, FALLOCATE, SETXATTR, REMOVEXATTR   nodeid
@@ -75,13 +76,15 @@ enum extfuse_verdict {
  *
  * Outputs: verdict; error (negative errno) for EXTFUSE_VERDICT_ERROR; the
  * reply in out (entry for LOOKUP, attr for GETATTR, dirbuf for READDIR*)
- * with out_size bytes valid; a LOOKUP's -ENOENT may come with an entry of
+ * with out_size bytes valid; OPENDIR's ANSWER only says that the caller
+ * may open the directory without asking the daemon (the module makes the
+ * handle and sends the daemon's OPENDIR when a request needs it); a LOOKUP's -ENOENT may come with an entry of
  * nodeid 0 (out_size bytes), whose entry_valid the kernel keeps the
  * negative dentry for; nlookup for FORGET (what is left to send to
  * the daemon, 0 = nothing); abi_version for EXTFUSE_OP_PROBE.
  *
  * conn_id: the kernel module sets it to the connection the request came
- * from.  LOOKUP, GETATTR and READDIR* are answered only when it equals
+ * from.  LOOKUP, GETATTR, OPENDIR and READDIR* are answered only when it equals
  * extfuse_config.conn_id, the connection the maps are bound to.
  */
 struct extfuse_req {
@@ -114,6 +117,7 @@ struct extfuse_req {
 	union {
 		struct fuse_entry_out entry;
 		struct fuse_attr_out attr;
+		struct fuse_open_out open;
 		__u8 dirbuf[EXTFUSE_DIRBUF_SIZE];
 	} out;
 };
@@ -345,6 +349,7 @@ enum extfuse_stat_op {
 	EXTFUSE_SOP_GETATTR,
 	EXTFUSE_SOP_READDIR,
 	EXTFUSE_SOP_READDIRPLUS,
+	EXTFUSE_SOP_OPENDIR,
 	EXTFUSE_SOP_MODIFY, /* requests that change metadata */
 	EXTFUSE_SOP_FORGET,
 	EXTFUSE_SOP_OTHER,
@@ -356,7 +361,7 @@ struct extfuse_stats {
 	__u64 misses; /* nothing cached */
 	__u64 expired; /* cached, but past expiry */
 	__u64 stale; /* cached, but the version or epoch moved */
-	__u64 perm_refused; /* caller may not search the parent */
+	__u64 perm_refused; /* caller may not search the parent (read, OPENDIR) */
 	__u64 errors; /* malformed context or map contents */
 	__u64 invalidations; /* entries dropped before a change */
 	__u64 forget_kept; /* FORGET counts taken off (served in the kernel) */
@@ -365,7 +370,7 @@ struct extfuse_stats {
 /* extfuse_config: a one-element array. */
 #define EXTFUSE_CFG_ENABLED (1u << 0)
 #define EXTFUSE_CFG_NEGATIVE (1u << 1) /* serve negative entries */
-#define EXTFUSE_CFG_DIRS (1u << 2) /* serve directory listings */
+#define EXTFUSE_CFG_DIRS (1u << 2) /* serve directory listings, open directories */
 
 /*
  * A kernel timeout of the configuration meaning "until the value's

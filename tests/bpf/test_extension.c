@@ -533,6 +533,74 @@ static void test_permission(void)
 	tap_is(r.verdict, EXTFUSE_VERDICT_PASS, "LOOKUP under a regular file: sent to daemon");
 }
 
+/* OPENDIR of a directory with the given owner, group and mode. */
+static int opendir_as(__u32 mode, __u32 flags_attr, __u32 uid, __u32 gid,
+		      __u32 req_flags, struct extfuse_req *r)
+{
+	put_attr(DIR_A, make_attr(10, S_IFDIR | mode, 1000, 100),
+		 NOW + 10 * SEC_NS, flags_attr);
+	req_init(r, FUSE_OPENDIR, DIR_A);
+	r->uid = uid;
+	r->gid = gid;
+	r->flags = req_flags;
+	memset(&r->out, 0xa5, sizeof(r->out));
+	run(r);
+	return r->verdict;
+}
+
+/* OPENDIR is allowed where the daemon would allow it: read permission. */
+static void test_opendir(void)
+{
+	struct extfuse_stats s0 = stats(EXTFUSE_SOP_OPENDIR);
+	const int A = EXTFUSE_VERDICT_ANSWER, P = EXTFUSE_VERDICT_PASS;
+	struct extfuse_req r;
+
+	tap_is(opendir_as(0500, 0, 1000, 1, 0, &r), A, "OPENDIR: owner with u+r: allowed");
+	tap_ok(r.out_size == sizeof(struct fuse_open_out) && r.out.open.fh == 0 &&
+		       r.out.open.open_flags == 0,
+	       "OPENDIR: an empty fuse_open_out (the module makes the handle)");
+	tap_is(opendir_as(0100, 0, 1000, 1, 0, &r), P,
+	       "OPENDIR: owner with u+x only: sent to daemon");
+	tap_is(opendir_as(0040, 0, 2000, 100, 0, &r), A, "OPENDIR: group with g+r: allowed");
+	tap_is(opendir_as(0704, 0, 2000, 100, 0, &r), P,
+	       "OPENDIR: group without g+r but o+r: sent to daemon (group class wins)");
+	tap_is(opendir_as(0004, 0, 2000, 5, 0, &r), A, "OPENDIR: other with o+r: allowed");
+	tap_is(opendir_as(0771, 0, 2000, 5, 0, &r), P, "OPENDIR: other without o+r: sent to daemon");
+	tap_is(opendir_as(0700, 0, 2000, 5, EXTFUSE_REQ_CAP_SEARCH, &r), A,
+	       "OPENDIR: CAP_DAC_READ_SEARCH: allowed");
+	tap_is(opendir_as(0004, 0, 2000, 5, EXTFUSE_REQ_GROUPS_TRUNCATED, &r), P,
+	       "OPENDIR: truncated groups and g+r != o+r: sent to daemon");
+	tap_is(opendir_as(0755, EXTFUSE_ATTR_MAY_HAVE_ACL, 1000, 100, 0, &r), P,
+	       "OPENDIR: directory that may carry ACLs: sent to daemon");
+	tap_is(stats(EXTFUSE_SOP_OPENDIR).perm_refused - s0.perm_refused, 5,
+	       "OPENDIR: permission refusals counted");
+	put_attr(DIR_A, make_attr(10, S_IFDIR | 0750, 1000, 100),
+		 NOW + 10 * SEC_NS, 0);
+
+	req_init(&r, FUSE_OPENDIR, FILE_B);
+	run(&r);
+	tap_is(r.verdict, P, "OPENDIR of a regular file: sent to daemon");
+	req_init(&r, FUSE_OPENDIR, 999999);
+	run(&r);
+	tap_is(r.verdict, P, "OPENDIR of a directory without attributes: sent to daemon");
+	put_attr(DIR_A, make_attr(10, S_IFDIR | 0750, 1000, 100), NOW - 1, 0);
+	req_init(&r, FUSE_OPENDIR, DIR_A);
+	run(&r);
+	tap_is(r.verdict, P, "OPENDIR on expired attributes: sent to daemon");
+	put_attr(DIR_A, make_attr(10, S_IFDIR | 0750, 1000, 100),
+		 NOW + 10 * SEC_NS, 0);
+	set_config(ALL_ON & ~EXTFUSE_CFG_DIRS, epoch_now());
+	req_init(&r, FUSE_OPENDIR, DIR_A);
+	run(&r);
+	tap_is(r.verdict, P, "OPENDIR with listings off: sent to daemon");
+	set_config(ALL_ON, epoch_now());
+	put_attr(DIR_A, make_attr(10, S_IFDIR | 0750, 1000, 100),
+		 NOW + 10 * SEC_NS, 0);
+	req_init(&r, FUSE_OPENDIR, DIR_A);
+	run(&r);
+	tap_is(r.verdict, A, "OPENDIR allowed again with listings on");
+}
+
 /* Versions: a publish stamped before a change is never served. */
 static void test_versions(void)
 {
@@ -1150,6 +1218,7 @@ int main(void)
 	test_lookup();
 	test_bad_names();
 	test_permission();
+	test_opendir();
 	test_versions();
 	test_modify();
 	test_readdir();

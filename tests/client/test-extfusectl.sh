@@ -80,8 +80,8 @@ d = json.load(open(sys.argv[1]))
 o = d["ops"]
 print(d["connection"], o["lookup"]["hits"], o["getattr"]["misses"],
       d["total"]["hits"], len(o), d["module"])' "$tmp/out")
-is "$got" "c1 1 1 2 7 None" \
-	"stats --json: connection, counters, totals, 7 ops, no module"
+is "$got" "c1 1 1 2 8 None" \
+	"stats --json: connection, counters, totals, 8 ops, no module"
 run stats c1 --json
 expect 0 "stats CONN --json"
 python3 -m json.tool "$tmp/out" >/dev/null 2>&1
