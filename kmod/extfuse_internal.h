@@ -77,6 +77,19 @@ bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
 		       ssize_t *ret);
 u64 extfuse_forget_filter(struct fuse_conn *fc, u64 nodeid, u64 nlookup);
 bool extfuse_opcode_hooked(u32 opcode);
+bool extfuse_background(struct fuse_mount *fm, struct fuse_args *args,
+			int *ret);
+
+/* dirfh.c: directory handles of OPENDIRs answered in the kernel. */
+bool extfuse_dirfh_any(void);
+int extfuse_dirfh_new(struct fuse_conn *fc, u64 nodeid,
+		      const struct fuse_open_in *in, u64 *fh);
+int extfuse_dirfh_resolve(struct fuse_mount *fm, struct fuse_args *args);
+bool extfuse_dirfh_release(struct fuse_mount *fm, struct fuse_args *args);
+void extfuse_dirfh_exit(void);
+
+/* hook.c: a request of the module's own, past the hooks. */
+ssize_t extfuse_send_request(struct fuse_mount *fm, struct fuse_args *args);
 
 /* dev.c */
 int extfuse_dev_init(void);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hooks: one IP-modifying ftrace_ops on fuse_simple_request() (the
- * __fuse_simple_request() behind it on 6.12, see compat.h) and
- * fuse_queue_forget() of fuse.ko.  The callback runs with preemption off,
+ * __fuse_simple_request() behind it on 6.12, see compat.h),
+ * fuse_simple_background() (for RELEASEDIR only) and fuse_queue_forget() of
+ * fuse.ko.  The callback runs with preemption off,
  * so it only decides and moves regs->ip to a replacement with the same
  * signature; everything else happens in the replacement, in the caller's
  * process context.
@@ -18,6 +19,8 @@
 #include <generated/utsrelease.h>
 
 static ssize_t (*orig_simple_request)(EXTFUSE_SIMPLE_REQUEST_PARAMS);
+static int (*orig_simple_background)(struct fuse_mount *fm,
+				     struct fuse_args *args, gfp_t gfp);
 static void (*orig_queue_forget)(struct fuse_conn *fc,
 				 struct fuse_forget_link *fl, u64 nodeid,
 				 u64 nlookup);
@@ -27,7 +30,7 @@ static void (*orig_queue_forget)(struct fuse_conn *fc,
  * function, which is not its first byte when the kernel begins functions
  * with an ENDBR (IBT).
  */
-static unsigned long fsr_ip, fqf_ip;
+static unsigned long fsr_ip, fsb_ip, fqf_ip;
 
 /*
  * Calls redirected into this module and not yet returned.  Exit waits for
@@ -54,6 +57,27 @@ extfuse_simple_request(EXTFUSE_SIMPLE_REQUEST_PARAMS)
 		ret = orig_simple_request(EXTFUSE_SIMPLE_REQUEST_ARGS);
 	extfuse_inflight_put();
 	return ret;
+}
+
+static int notrace extfuse_simple_background(struct fuse_mount *fm,
+					     struct fuse_args *args, gfp_t gfp)
+{
+	int ret;
+
+	if (!extfuse_background(fm, args, &ret))
+		ret = orig_simple_background(fm, args, gfp);
+	extfuse_inflight_put();
+	return ret;
+}
+
+/* Past the hooks, as fuse_simple_request() sends it. */
+ssize_t extfuse_send_request(struct fuse_mount *fm, struct fuse_args *args)
+{
+#ifdef EXTFUSE_HAVE_IDMAP_REQUEST
+	struct mnt_idmap *idmap = &invalid_mnt_idmap;
+#endif
+
+	return orig_simple_request(EXTFUSE_SIMPLE_REQUEST_ARGS);
 }
 
 static void notrace extfuse_queue_forget(struct fuse_conn *fc,
@@ -88,6 +112,9 @@ static bool extfuse_want(unsigned long ip, struct pt_regs *regs)
 {
 	if (ip == fqf_ip)
 		return true;
+	/* Both take the arguments second. */
+	if (ip == fsb_ip)
+		return ((struct fuse_args *)regs->si)->opcode == FUSE_RELEASEDIR;
 	return extfuse_opcode_hooked(extfuse_regs_fuse_args(regs)->opcode);
 }
 
@@ -101,13 +128,17 @@ static void notrace extfuse_ftrace_cb(unsigned long ip,
 	/* Our own calls of the originals go through untouched. */
 	if (!regs || within_module(parent_ip, THIS_MODULE))
 		return;
-	if (READ_ONCE(extfuse_unloading) || !extfuse_conn_any())
+	/* Handles outlive their attachment: see dirfh.c. */
+	if (READ_ONCE(extfuse_unloading) ||
+	    (!extfuse_conn_any() && !extfuse_dirfh_any()))
 		return;
 	if (!extfuse_want(ip, regs))
 		return;
 	atomic_inc(&extfuse_inflight);
 	if (ip == fsr_ip)
 		regs->ip = (unsigned long)extfuse_simple_request;
+	else if (ip == fsb_ip)
+		regs->ip = (unsigned long)extfuse_simple_background;
 	else
 		regs->ip = (unsigned long)extfuse_queue_forget;
 }
@@ -121,25 +152,28 @@ static struct ftrace_ops extfuse_ops = {
 static int extfuse_resolve(void)
 {
 	unsigned long (*locate)(unsigned long ip);
-	unsigned long fsr, fqf;
+	unsigned long fsr, fsb, fqf;
 
 	fsr = extfuse_lookup_name(EXTFUSE_SIMPLE_REQUEST_SYMBOL);
+	fsb = extfuse_lookup_name("fuse_simple_background");
 	fqf = extfuse_lookup_name("fuse_queue_forget");
-	if (!fsr || !fqf) {
-		pr_err("cannot find %s/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n",
+	if (!fsr || !fsb || !fqf) {
+		pr_err("cannot find %s/fuse_simple_background/fuse_queue_forget: is fuse.ko loaded and built from the same source?\n",
 		       EXTFUSE_SIMPLE_REQUEST_SYMBOL);
 		return -ENOENT;
 	}
 	/* ftrace_location() is not exported; the symbol is. */
 	locate = (void *)extfuse_lookup_name("ftrace_location");
 	fsr_ip = locate ? locate(fsr) : 0;
+	fsb_ip = locate ? locate(fsb) : 0;
 	fqf_ip = locate ? locate(fqf) : 0;
-	if (!fsr_ip || !fqf_ip) {
-		pr_err("%s/fuse_queue_forget cannot be traced\n",
+	if (!fsr_ip || !fsb_ip || !fqf_ip) {
+		pr_err("%s/fuse_simple_background/fuse_queue_forget cannot be traced\n",
 		       EXTFUSE_SIMPLE_REQUEST_SYMBOL);
 		return -ENOENT;
 	}
 	orig_simple_request = (void *)fsr;
+	orig_simple_background = (void *)fsb;
 	orig_queue_forget = (void *)fqf;
 	return 0;
 }
@@ -164,6 +198,8 @@ static int extfuse_hook_install(void)
 	int err;
 
 	err = ftrace_set_filter_ip(&extfuse_ops, fsr_ip, 0, 0);
+	if (!err)
+		err = ftrace_set_filter_ip(&extfuse_ops, fsb_ip, 0, 0);
 	if (!err)
 		err = ftrace_set_filter_ip(&extfuse_ops, fqf_ip, 0, 0);
 	if (!err)
@@ -207,7 +243,7 @@ static int __init extfuse_init(void)
 	err = extfuse_dev_init();
 	if (err)
 		goto out_hook;
-	pr_info("hooked %s and fuse_queue_forget (ABI %u, context %zu bytes)\n",
+	pr_info("hooked %s, fuse_simple_background and fuse_queue_forget (ABI %u, context %zu bytes)\n",
 		EXTFUSE_SIMPLE_REQUEST_SYMBOL, EXTFUSE_ABI_VERSION,
 		sizeof(struct extfuse_req));
 	return 0;
@@ -226,6 +262,7 @@ static void __exit extfuse_exit(void)
 	extfuse_dev_exit();
 	extfuse_hook_remove();
 	extfuse_conn_exit();
+	extfuse_dirfh_exit();
 	extfuse_run_exit();
 	pr_info("unloaded\n");
 }

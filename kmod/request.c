@@ -42,6 +42,10 @@ bool extfuse_opcode_hooked(u32 opcode)
 	case FUSE_FORGET:
 	case FUSE_COPY_FILE_RANGE: /* shown as a WRITE */
 	case FUSE_OPEN: /* with O_TRUNC, shown as a SETATTR */
+	case FUSE_OPENDIR:
+	case FUSE_FSYNCDIR: /* these three: the handle (dirfh.c) */
+	case FUSE_IOCTL:
+	case FUSE_RELEASEDIR:
 		return true;
 	}
 	return extfuse_op_modifies(opcode);
@@ -164,10 +168,14 @@ static enum extfuse_class extfuse_class_of(u32 op)
 	case FUSE_GETATTR:
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
+	case FUSE_OPENDIR:
 		return EXTFUSE_QUERY;
 	case FUSE_FORGET:
 		return EXTFUSE_FORGET;
 	case 0:
+	case FUSE_FSYNCDIR:
+	case FUSE_IOCTL:
+	case FUSE_RELEASEDIR:
 		return EXTFUSE_NONE;
 	}
 	return EXTFUSE_MODIFY;
@@ -191,6 +199,12 @@ static int extfuse_fill(struct extfuse_req *ctx, struct fuse_args *args)
 	case FUSE_GETATTR:
 		if (args->out_numargs != 1 ||
 		    args->out_args[0].size != sizeof(struct fuse_attr_out))
+			return -EINVAL;
+		return 0;
+	case FUSE_OPENDIR:
+		if (!extfuse_in(args, 0, sizeof(struct fuse_open_in)) ||
+		    args->out_numargs != 1 ||
+		    args->out_args[0].size != sizeof(struct fuse_open_out))
 			return -EINVAL;
 		return 0;
 	case FUSE_READDIR:
@@ -283,6 +297,29 @@ static int extfuse_answer_getattr(struct fuse_mount *fm,
 	return 0;
 }
 
+/*
+ * The extension allowed the OPENDIR: the kernel gets a handle of the
+ * module's (dirfh.c), and no caching flag, so that every READDIR comes
+ * to the hook.
+ */
+static int extfuse_answer_opendir(struct fuse_mount *fm,
+				  struct fuse_args *args,
+				  const struct extfuse_asked *asked,
+				  const struct extfuse_req *ctx)
+{
+	struct fuse_open_out *out = args->out_args[0].value;
+	u64 fh;
+
+	if (ctx->out_size != sizeof(*out) ||
+	    extfuse_dirfh_new(fm->fc, asked->nodeid,
+			      extfuse_in(args, 0, sizeof(struct fuse_open_in)),
+			      &fh))
+		return -EPROTO;
+	memset(out, 0, sizeof(*out));
+	out->fh = fh;
+	return 0;
+}
+
 static bool extfuse_name_ok(const char *name, u32 len)
 {
 	return len >= 1 && len <= EXTFUSE_NAME_MAX && !memchr(name, '/', len) &&
@@ -351,6 +388,8 @@ static int extfuse_answer(struct fuse_mount *fm, struct fuse_args *args,
 		return extfuse_answer_lookup(fm, args, asked, ctx);
 	case FUSE_GETATTR:
 		return extfuse_answer_getattr(fm, args, asked, ctx);
+	case FUSE_OPENDIR:
+		return extfuse_answer_opendir(fm, args, asked, ctx);
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
 		return extfuse_answer_readdir(args, asked, ctx, ret);
@@ -572,6 +611,15 @@ bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
 	u64 nodeid;
 	u32 op;
 
+	switch (args->opcode) {
+	case FUSE_RELEASEDIR:
+		*ret = 0;
+		return !extfuse_dirfh_release(fm, args);
+	case FUSE_FSYNCDIR:
+	case FUSE_IOCTL:
+		*ret = extfuse_dirfh_resolve(fm, args);
+		return *ret != 0;
+	}
 	op = extfuse_ctx_opcode(args, &nodeid);
 	if (extfuse_class_of(op) == EXTFUSE_NONE)
 		return false;
@@ -590,7 +638,24 @@ bool extfuse_intercept(struct fuse_mount *fm, struct fuse_args *args,
 	}
 	rcu_read_unlock_trace();
 	extfuse_ctx_free(ctx);
+	/* Off to the daemon: with its handle (not in the section above,
+	 * which a daemon's reply must not hold up). */
+	if (!done && (op == FUSE_READDIR || op == FUSE_READDIRPLUS)) {
+		*ret = extfuse_dirfh_resolve(fm, args);
+		done = *ret != 0;
+	}
 	return done;
+}
+
+/* RELEASEDIR sent in the background: true if dealt with here (*ret). */
+bool extfuse_background(struct fuse_mount *fm, struct fuse_args *args,
+			int *ret)
+{
+	if (args->opcode != FUSE_RELEASEDIR || extfuse_dirfh_release(fm, args))
+		return false;
+	/* Not sent: the caller ends the request itself, as on failure. */
+	*ret = -ENOENT;
+	return true;
 }
 
 /* How many of nlookup to send for nodeid; nlookup when nothing is attached. */

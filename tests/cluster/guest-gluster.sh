@@ -281,6 +281,35 @@ is "$sent" 0 \
 (cd "$D/lsl" && lsl_sheet) | cmp -s - "$CL_B/lsl-C"
 ok $? "$DV: with what B's stat says"
 
+# --- directories opened in the kernel ------------------------------------
+# A directory the extension holds current attributes of is opened in the
+# kernel; Gluster's bridge, which takes a handle for a pointer, gets its own
+# OPENDIR (and only its own handles) when a READDIR or FSYNCDIR needs it.
+opendir_hits() { ctl_stats | awk '$1 == "opendir" { print $2 }'; }
+VMTOOL=$top_builddir/tests/vm/vmtool
+sleep 1.3
+o0=$(opendir_hits)
+ls -a "$C/lsl" | sort >"$CL_B/lsl-names-C"
+[ $(($(opendir_hits) - o0)) -ge 1 ]
+ok $? "$DV: ls of a listed directory opens it in the kernel"
+ls -a "$D/lsl" | sort | cmp -s - "$CL_B/lsl-names-C"
+ok $? "$DV: with the names B lists"
+mkdir "$D/lazy" && (cd "$D/lazy" && seq -f 'z%g' 50 | xargs touch) ||
+	bail "cannot populate lazy"
+sleep 1.3
+stat "$C/lazy" >/dev/null # its attributes, after the creations
+sleep 1.3
+o0=$(opendir_hits)
+is "$("$VMTOOL" dirop list "$C/lazy")" 52 \
+	"$DV: a directory opened in the kernel, never listed on C: its 52 entries from the daemon"
+[ $(($(opendir_hits) - o0)) -ge 1 ]
+ok $? "$DV: ... opened in the kernel first, then in the daemon for its READDIR"
+is "$("$VMTOOL" dirop fsync "$C/lsl")" OK "$DV: fsync of a directory opened in the kernel"
+exec 8<"$C/lazy"
+exec 8<&- # never read: released in the kernel, never sent
+kill -0 "$(cat "$CL_B/mntC.pid")" && ls "$C/lazy" >/dev/null
+ok $? "$DV: client C still serves after all of them"
+
 echo 2 >/proc/sys/vm/drop_caches
 sheet >/dev/null 2>&1
 umount "$A"

@@ -9,6 +9,10 @@
  *    (or never made) is a violation;
  *  - it keeps lookup counts and checks that FORGET never hands back more
  *    than it gave, and (--balanced) that all counts are zero at exit;
+ *  - every directory handle the kernel sends (READDIR, READDIRPLUS,
+ *    FSYNCDIR, IOCTL, RELEASEDIR) must be one it gave for that directory
+ *    and not yet released: a handle made by the module must never reach
+ *    it;
  *  - a node it published stays pinned until extfuse_release_node()
  *    succeeds after extfuse_sync() (the lifetime protocol), and its served
  *    count goes (extfuse_forget_node()) only when the node is freed.
@@ -81,15 +85,18 @@ enum counter {
 	C_LOOKUP, C_FORGET, C_GETATTR, C_SETATTR, C_READLINK, C_MKNOD,
 	C_MKDIR, C_UNLINK, C_RMDIR, C_SYMLINK, C_RENAME, C_LINK, C_OPEN,
 	C_READ, C_WRITE, C_RELEASE, C_OPENDIR, C_READDIR, C_READDIRPLUS,
-	C_RELEASEDIR, C_CREATE, C_OTHER, C_NCOUNT,
+	C_RELEASEDIR, C_CREATE, C_FSYNCDIR, C_IOCTL, C_OTHER, C_NCOUNT,
 };
 
 static const char *const counter_names[C_NCOUNT] = {
 	"lookup", "forget", "getattr", "setattr", "readlink", "mknod",
 	"mkdir", "unlink", "rmdir", "symlink", "rename", "link", "open",
 	"read", "write", "release", "opendir", "readdir", "readdirplus",
-	"releasedir", "create", "other",
+	"releasedir", "create", "fsyncdir", "ioctl", "other",
 };
+
+/* Directory handles are DIRFH_BASE + an index into fs.dirfhs. */
+#define DIRFH_BASE 0x4000
 
 static struct {
 	pthread_mutex_t lock;
@@ -98,6 +105,8 @@ static struct {
 	atomic_ulong counts[C_NCOUNT];
 	atomic_ulong forgotten; /* nlookup handed back by FORGET */
 	atomic_ulong violations;
+	uint64_t *dirfhs; /* the directory of each handle given, 0 once released */
+	uint64_t ndirfhs, capdirfhs, dirs_open;
 	struct extfuse *ef;
 	bool attached;
 	struct fuse_session *se;
@@ -924,6 +933,43 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		fuse_reply_write(req, size);
 }
 
+/* A new handle for directory ino; caller holds fs.lock.  0 when out of
+ * memory. */
+static uint64_t dirfh_new(uint64_t ino)
+{
+	if (fs.ndirfhs == fs.capdirfhs) {
+		size_t cap = fs.capdirfhs ? 2 * fs.capdirfhs : 64;
+		uint64_t *d = realloc(fs.dirfhs, cap * sizeof(*d));
+
+		if (!d)
+			return 0;
+		fs.dirfhs = d;
+		fs.capdirfhs = cap;
+	}
+	fs.dirfhs[fs.ndirfhs] = ino;
+	fs.dirs_open++;
+	return DIRFH_BASE + fs.ndirfhs++;
+}
+
+/* Is fh a handle this daemon gave for directory ino and has not seen
+ * released?  Caller holds fs.lock. */
+static bool dirfh_check(const char *op, uint64_t ino, uint64_t fh)
+{
+	if (fh < DIRFH_BASE || fh - DIRFH_BASE >= fs.ndirfhs) {
+		violation("%s of directory %" PRIu64 " with handle %#" PRIx64 " that was never given",
+			  op, ino, fh);
+		return false;
+	}
+	if (fs.dirfhs[fh - DIRFH_BASE] != ino) {
+		violation("%s of directory %" PRIu64 " with handle %#" PRIx64 " of %s %" PRIu64,
+			  op, ino, fh,
+			  fs.dirfhs[fh - DIRFH_BASE] ? "directory" : "released directory",
+			  fs.dirfhs[fh - DIRFH_BASE]);
+		return false;
+	}
+	return true;
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -932,22 +978,74 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	count(C_OPENDIR);
 	pthread_mutex_lock(&fs.lock);
 	n = node_get(ino, "OPENDIR");
-	if (n)
-		n->opens++;
+	if (n) {
+		fi->fh = dirfh_new(ino);
+		if (fi->fh)
+			n->opens++;
+	}
 	pthread_mutex_unlock(&fs.lock);
-	if (n)
+	if (n && fi->fh)
 		fuse_reply_open(req, fi);
 	else
-		fuse_reply_err(req, EIO);
+		fuse_reply_err(req, n ? ENOMEM : EIO);
 }
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
-	(void)fi;
+	bool ok;
+
 	count(C_RELEASEDIR);
+	pthread_mutex_lock(&fs.lock);
+	ok = dirfh_check("RELEASEDIR", ino, fi->fh);
+	if (ok) {
+		fs.dirfhs[fi->fh - DIRFH_BASE] = 0;
+		fs.dirs_open--;
+	}
+	pthread_mutex_unlock(&fs.lock);
+	if (!ok) {
+		fuse_reply_err(req, EBADF);
+		return;
+	}
 	op_release(req, ino, fi);
 	atomic_fetch_sub(&fs.counts[C_RELEASE], 1);
+}
+
+/* Checks the handle, then replies err (0 for FSYNCDIR, ENOTTY for IOCTL). */
+static void dir_handle_op(fuse_req_t req, fuse_ino_t ino, uint64_t fh,
+			  const char *op, int err)
+{
+	bool ok;
+
+	pthread_mutex_lock(&fs.lock);
+	ok = dirfh_check(op, ino, fh);
+	pthread_mutex_unlock(&fs.lock);
+	fuse_reply_err(req, ok ? err : EBADF);
+}
+
+static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
+			struct fuse_file_info *fi)
+{
+	(void)datasync;
+	count(C_FSYNCDIR);
+	dir_handle_op(req, ino, fi->fh, "FSYNCDIR", 0);
+}
+
+/* No ioctl is supported; on a directory, the handle is checked first. */
+static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+		     void *arg, struct fuse_file_info *fi, unsigned int flags,
+		     const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	(void)cmd;
+	(void)arg;
+	(void)in_buf;
+	(void)in_bufsz;
+	(void)out_bufsz;
+	count(C_IOCTL);
+	if (flags & FUSE_IOCTL_DIR)
+		dir_handle_op(req, ino, fi->fh, "IOCTL", ENOTTY);
+	else
+		fuse_reply_err(req, ENOTTY);
 }
 
 /* One READDIR(PLUS) reply from offset off: entry i has d_off i + 1. */
@@ -1012,20 +1110,34 @@ out:
 	free(buf);
 }
 
+/* READDIR(PLUS) with a handle this daemon gave for the directory. */
+static bool readdir_fh_ok(fuse_req_t req, fuse_ino_t ino, uint64_t fh,
+			  bool plus)
+{
+	bool ok;
+
+	pthread_mutex_lock(&fs.lock);
+	ok = dirfh_check(plus ? "READDIRPLUS" : "READDIR", ino, fh);
+	pthread_mutex_unlock(&fs.lock);
+	if (!ok)
+		fuse_reply_err(req, EBADF);
+	return ok;
+}
+
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	(void)fi;
 	count(C_READDIR);
-	do_readdir(req, ino, size, off, false);
+	if (readdir_fh_ok(req, ino, fi->fh, false))
+		do_readdir(req, ino, size, off, false);
 }
 
 static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
-	(void)fi;
 	count(C_READDIRPLUS);
-	do_readdir(req, ino, size, off, true);
+	if (readdir_fh_ok(req, ino, fi->fh, true))
+		do_readdir(req, ino, size, off, true);
 }
 
 static const struct fuse_lowlevel_ops ops = {
@@ -1050,6 +1162,8 @@ static const struct fuse_lowlevel_ops ops = {
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,
 	.releasedir = op_releasedir,
+	.fsyncdir = op_fsyncdir,
+	.ioctl = op_ioctl,
 	.create = op_create,
 };
 
@@ -1151,6 +1265,9 @@ static char *stats_text(void)
 	fprintf(f, "forgotten %lu\nviolations %lu\nattached %d\n",
 		atomic_load(&fs.forgotten), atomic_load(&fs.violations),
 		fs.attached);
+	pthread_mutex_lock(&fs.lock);
+	fprintf(f, "dirs_open %" PRIu64 "\n", fs.dirs_open);
+	pthread_mutex_unlock(&fs.lock);
 	fclose(f);
 	return s;
 }

@@ -3,8 +3,9 @@
 # Guest: faults.  Corrupted map values are refused (and counted):
 # attributes, listings (bad records, a chunk that repeats its cookie),
 # LOOKUP entries naming the root or the parent.  A daemon killed
-# mid-workload leaves no hang, rmmod waits for a request blocked in a
-# stopped daemon.
+# mid-workload leaves no hang, and the directories the module opened stay
+# its own after the connection ended (rmmod refused until they close);
+# rmmod waits for a request blocked in a stopped daemon.
 . "$top_srcdir/tests/vm/lib.sh"
 
 load_module || bail "insmod failed"
@@ -203,6 +204,11 @@ fs_start k || bail "test fs did not start"
 M=$W/k.mnt
 mkdir "$M/d"
 for i in $(seq 0 49); do : > "$M/d/f$i"; done
+ls "$M/d" > /dev/null # listed: opened in the kernel from now on
+expire
+exec 7< "$M/d" # never opened in the daemon
+exec 8< "$M/d"
+is "$("$VMTOOL" dirop fsync 8)" OK "a directory opened in the kernel, then in the daemon for FSYNCDIR"
 (while :; do "$VMTOOL" statfiles "$M/d" 50 > /dev/null 2>&1 || break; done) &
 wp=$!
 sleep 2
@@ -218,11 +224,15 @@ ok $? "... with ENOTCONN"
 timeout 30 bash -c "wait $wp" 2>/dev/null; sleep 1
 kill -0 $wp 2>/dev/null
 ok $(( ! $? )) "the workload ended"
-umount "$M"
 sleep 2.5
 is "$("$VMTOOL" query | wc -l)" 0 "the dead connection's attachment was reaped"
+# Their RELEASEDIRs still come through the module: it must stay loaded.
+rmmod extfuse 2> /dev/null
+ok $(( $? != 0 ? 0 : 1 )) "rmmod refused while directories opened by the module are open"
+exec 7<&- 8<&-
+umount "$M"
 rmmod extfuse
-ok $? "rmmod"
+ok $? "rmmod once they are closed"
 load_module
 ok $? "insmod again"
 rmmod extfuse

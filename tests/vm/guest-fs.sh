@@ -3,7 +3,8 @@
 # Guest: LOOKUP, GETATTR and READDIR answered in the kernel from what the
 # test file system published, with exact daemon request counts; results
 # identical attached and detached; invalidation; local changes; search
-# permission.
+# permission; directory handles made by the module (OPENDIR answered in the
+# kernel, the daemon's OPENDIR sent only when a request needs its handle).
 . "$top_srcdir/tests/vm/lib.sh"
 
 load_module || bail "insmod failed"
@@ -121,6 +122,85 @@ grep -q 'Permission denied' "$W/perm"
 ok $? "... with EACCES"
 setpriv --reuid 65534 --regid 65534 --clear-groups stat "$M/many/f1" > /dev/null 2>&1
 ok $? "uid 65534 resolves names in a searchable directory"
+
+# --- directory handles -----------------------------------------------------
+# The test fs checks every directory handle it is sent (a handle it never
+# gave is a violation); dirs_open is how many it gave and has not seen
+# released.
+ext_get() { # ext_get OP FIELD: the extension's counter
+	"$top_builddir/client/extfusectl" stats --json |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["ops"][sys.argv[1]][sys.argv[2]])' "$1" "$2"
+}
+released() { # released N: wait for the daemon to hold N open directories
+	local i
+	for i in $(seq 50); do
+		[ "$(stat_get a dirs_open)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+dirs0=$(stat_get a dirs_open)
+ls "$M/tree/d1" > /dev/null # its listing, published again since the attach
+expire
+o0=$(stat_get a opendir); r0=$(stat_get a releasedir); q0=$(reqs a)
+h0=$(ext_get opendir hits)
+ls "$M/tree/d1" > /dev/null
+is "$(( $(stat_get a opendir) - o0 ))" 0 "ls of a cached directory: no OPENDIR reaches the daemon"
+is "$(( $(ext_get opendir hits) - h0 ))" 1 "... the extension allowed it"
+is "$(( $(stat_get a releasedir) - r0 ))" 0 "... and no RELEASEDIR (the daemon never opened it)"
+is "$(( $(reqs a) - q0 ))" 0 "... nor any READDIR"
+
+mkdir "$M/fresh"
+for i in 1 2 3; do : > "$M/fresh/f$i"; done
+expire
+stat "$M/fresh" > /dev/null # its attributes, after the creations
+expire
+o0=$(stat_get a opendir); r0=$(stat_get a releasedir); h0=$(ext_get opendir hits)
+q0=$(( $(stat_get a readdir) + $(stat_get a readdirplus) ))
+is "$("$VMTOOL" dirop list "$M/fresh")" 5 "a directory never listed: its 5 entries, from the daemon"
+is "$(( $(ext_get opendir hits) - h0 ))" 1 "... opened in the kernel"
+is "$(( $(stat_get a opendir) - o0 ))" 1 "... and in the daemon once its READDIR needed it"
+ok "$(( $(stat_get a readdir) + $(stat_get a readdirplus) - q0 > 0 ? 0 : 1 ))" "... which the READDIR reached with the daemon's handle"
+released "$dirs0"
+ok $? "... released in the daemon"
+is "$(( $(stat_get a releasedir) - r0 ))" 1 "... by one RELEASEDIR"
+
+for op in fsync:OK:fsyncdir ioctl:ENOTTY:ioctl getflags:ENOTTY:ioctl; do
+	IFS=: read -r what want daemon_op <<< "$op"
+	expire
+	o0=$(stat_get a opendir); c0=$(stat_get a "$daemon_op")
+	is "$("$VMTOOL" dirop "$what" "$M/tree/d1")" "$want" "$what on a directory opened in the kernel: $want"
+	is "$(( $(stat_get a "$daemon_op") - c0 ))" 1 "... the daemon got its ${daemon_op^^}"
+	ok "$(( $(stat_get a opendir) - o0 >= 1 ? 0 : 1 ))" "... after its own OPENDIR"
+	released "$dirs0"
+	ok $? "... and released it"
+done
+
+expire
+o0=$(stat_get a opendir); r0=$(stat_get a releasedir)
+exec 5< "$M/tree/d2"
+exec 6< "$M/tree/d3"
+is "$(ctl a detach)" "ok 0" "detach with two directories opened in the kernel"
+is "$("$VMTOOL" dirop list 5)" 23 "a handle made before the detach lists the directory from the daemon"
+exec 5<&-
+exec 6<&-
+released "$dirs0"
+ok $? "both closed: the daemon holds no handle"
+is "$(( $(stat_get a opendir) - o0 )) $(( $(stat_get a releasedir) - r0 ))" "1 1" \
+	"one OPENDIR and one RELEASEDIR reached it (the unread directory never did)"
+is "$(ctl a attach)" "ok 0" "attach again"
+
+chmod 700 "$M/tree/d1"
+expire
+stat "$M/tree/d1" > /dev/null
+expire
+o0=$(stat_get a opendir); p0=$(ext_get opendir perm_refused)
+setpriv --reuid 65534 --regid 65534 --clear-groups ls "$M/tree/d1" > /dev/null 2>&1
+is "$(( $(ext_get opendir perm_refused) - p0 ))" 1 "uid 65534 without read permission: not opened in the kernel"
+is "$(( $(stat_get a opendir) - o0 ))" 1 "... its OPENDIR went to the daemon"
+chmod 755 "$M/tree/d1"
+released "$dirs0"
+ok $? "no directory handle left in the daemon"
 
 mod=$("$VMTOOL" query | head -1)
 diag "module: $mod"

@@ -20,6 +20,11 @@
  *        userns (mounted in a user namespace that maps only root, attached
  *        with EXTFUSE_ATTACH_ANY_OWNER; the caller's fsuid is 1000),
  *        foreign (the same mount, attached without that flag)
+ *   vmtool dirop OP PATH|FD           one operation on a directory handle:
+ *        fsync, ioctl (a command no file system knows), getflags
+ *        (FS_IOC_GETFLAGS, which FUSE sends on a handle of its own), or
+ *        list (getdents to the end; PATH may be an inherited fd number);
+ *        prints OK, the entry count for list, or the errno name
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,15 +36,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <linux/fs.h>
 #include <bpf/bpf.h>
 
 #include "libextfuse.h"
@@ -499,8 +507,69 @@ static int statloop(const char *path, long n, enum statloop_mode mode)
 	return bad ? 1 : 0;
 }
 
+/* A directory fd: an inherited one given by number, or PATH opened. */
+static int dir_fd(const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+
+	if (*arg && !*end)
+		return dup((int)fd);
+	return open(arg, O_RDONLY | O_DIRECTORY);
+}
+
+static int dirop(const char *op, const char *arg)
+{
+	char buf[4096];
+	long n, entries = 0;
+	int fd = dir_fd(arg), flags, r = 0;
+
+	if (fd < 0) {
+		printf("%s\n", strerrorname_np(errno));
+		return 1;
+	}
+	if (!strcmp(op, "fsync")) {
+		r = fsync(fd);
+	} else if (!strcmp(op, "ioctl")) {
+		r = ioctl(fd, _IO('x', 0x7e), 0);
+	} else if (!strcmp(op, "getflags")) {
+		r = ioctl(fd, FS_IOC_GETFLAGS, &flags);
+	} else if (!strcmp(op, "list")) {
+		lseek(fd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				struct linux_dirent64 {
+					uint64_t ino;
+					int64_t off;
+					unsigned short reclen;
+					unsigned char type;
+					char name[];
+				} *d = (void *)(buf + off);
+
+				entries++;
+				off += d->reclen;
+			}
+		}
+		r = n < 0 ? -1 : 0;
+	} else {
+		fprintf(stderr, "dirop: unknown operation %s\n", op);
+		close(fd);
+		return 2;
+	}
+	if (r < 0)
+		printf("%s\n", strerrorname_np(errno));
+	else if (!strcmp(op, "list"))
+		printf("%ld\n", entries);
+	else
+		printf("OK\n");
+	close(fd);
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "dirop"))
+		return dirop(argv[2], argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "query"))
 		return query();
 	if (argc >= 2 && !strcmp(argv[1], "sync"))
