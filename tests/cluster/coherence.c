@@ -382,9 +382,19 @@ static void list_issue(struct issues *is, enum kind k, const char *what,
 
 /* The last look before the bound: findings are final. */
 static bool final_look;
-static unsigned long as_stock, stock_findings;
+static unsigned long stock_findings;
 
-static unsigned long replicas_differ;
+/*
+ * What the checks count as they look (a look after the bound, to report a
+ * failure, saves and restores them whole).  as_stock: extension answers
+ * wrong exactly as A's client; replicas_differ: answers right for one
+ * replica while the bricks disagreed; ext_*: answers the extension gave
+ * during the checks, proof that they bite.
+ */
+static struct check_counts {
+	unsigned long as_stock, replicas_differ;
+	unsigned long ext_lookups, ext_negatives, ext_getattrs, ext_listings;
+} counts;
 
 /*
  * At the bound: do the bricks that hold s disagree about it, and does one
@@ -420,7 +430,7 @@ static bool replicas_allow(int s, const struct fattr *want,
 		differ |= !fattr_same(&b[0], &b[i]);
 		match |= fattr_same(&b[i], got);
 	}
-	replicas_differ += differ && match;
+	counts.replicas_differ += differ && match;
 	return differ && match;
 }
 
@@ -505,7 +515,7 @@ static bool stock_says_entry(int s, bool exists, const struct fattr *attr)
 		view = fattr_of_stat(&st);
 		same = exists && fattr_same(attr, &view);
 	}
-	as_stock += same;
+	counts.as_stock += same;
 	return same;
 }
 
@@ -531,16 +541,13 @@ static bool stock_says_list(int s, unsigned list, const char *extra,
 	closedir(d);
 	same = (complete ? list == vlist : !(list & ~vlist)) &&
 	       !strcmp(extra, vextra);
-	as_stock += same;
+	counts.as_stock += same;
 	return same;
 }
 
 /* ---- What the kernel would answer, through the extension ---------- */
 
 static struct extfuse *ef;
-
-/* Answers the extension gave during the checks: proof that they bite. */
-static unsigned long ext_lookups, ext_negatives, ext_getattrs, ext_listings;
 
 /*
  * What the extension answers A's kernel; extfuse_ask hands an answered
@@ -656,7 +663,7 @@ static void check_ext_listing(const struct truth *tr, int s, __u64 dir,
 		r = ext_listing(dir, ops[k], &list, extra, sizeof(extra));
 		if (r == 0)
 			continue;
-		ext_listings++;
+		counts.ext_listings++;
 		snprintf(what, sizeof(what), "%s node %llu %s%s",
 			 k ? "READDIRPLUS" : "READDIR", (unsigned long long)dir,
 			 slot_rel(s, rel, sizeof(rel)),
@@ -687,7 +694,7 @@ static void check_ext_getattr(const struct truth *tr, int s, __u64 node,
 	extfuse_req_init(&req, FUSE_GETATTR, node);
 	if (run_ext(&req) < 0 || req.verdict != EXTFUSE_VERDICT_ANSWER)
 		return;
-	ext_getattrs++;
+	counts.ext_getattrs++;
 	got = fattr_of_fuse(&req.out.attr.attr);
 	if (!fattr_same(&tr->attr[s], &got) &&
 	    !replicas_allow(s, &tr->attr[s], &got) &&
@@ -730,7 +737,7 @@ static void check_ext(const struct truth *tr, struct issues *is)
 			snprintf(what, sizeof(what), "LOOKUP %s (parent %llu)",
 				 rel, (unsigned long long)parents.id[i]);
 			if (req.verdict == EXTFUSE_VERDICT_ERROR) {
-				ext_negatives++;
+				counts.ext_negatives++;
 				if (tr->exists[s] &&
 				    !stock_says_entry(s, false, NULL))
 					issue(is, K_EXT_NEG,
@@ -740,7 +747,7 @@ static void check_ext(const struct truth *tr, struct issues *is)
 			}
 			if (req.verdict != EXTFUSE_VERDICT_ANSWER)
 				continue;
-			ext_lookups++;
+			counts.ext_lookups++;
 			got = fattr_of_fuse(&req.out.entry.attr);
 			if (!tr->exists[s]) {
 				if (stock_says_entry(s, true, &got))
@@ -1095,10 +1102,10 @@ static uint64_t settle(void (*check)(const struct truth *, struct issues *),
 
 /* An answer that was wrong at first but came right before the bound: how
  * late (at the bound, an allowance may have passed it). */
-static void note_right(uint64_t done, uint64_t last_look, unsigned first,
-		       const struct issues *is, long opno)
+static void note_right(uint64_t done, uint64_t deadline, uint64_t last_look,
+		       unsigned first, const struct issues *is, long opno)
 {
-	if (!first || is->n || last_look < done || final_look)
+	if (!first || is->n || last_look < done || last_look >= deadline)
 		return;
 	if (last_look - done > slowest_right_ns) {
 		slowest_right_ns = last_look - done;
@@ -1166,10 +1173,7 @@ static void look_late(void (*check)(const struct truth *, struct issues *),
 		      const char *who)
 {
 	static struct issues late;
-	unsigned long saved[] = {
-		as_stock,      replicas_differ, ext_lookups,
-		ext_negatives, ext_getattrs,	ext_listings,
-	};
+	struct check_counts saved = counts;
 	uint64_t t;
 
 	do {
@@ -1183,12 +1187,7 @@ static void look_late(void (*check)(const struct truth *, struct issues *),
 	       "operation\n",
 	       opt.label, opno, who, new_kinds(&late) ? "still wrong" : "right",
 	       (t - done) / 1e6);
-	as_stock = saved[0];
-	replicas_differ = saved[1];
-	ext_lookups = saved[2];
-	ext_negatives = saved[3];
-	ext_getattrs = saved[4];
-	ext_listings = saved[5];
+	counts = saved;
 }
 
 static int check_after(const struct opdesc *o, long opno, uint64_t done)
@@ -1204,7 +1203,7 @@ static int check_after(const struct opdesc *o, long opno, uint64_t done)
 	carried_next.n = 0;
 	if (ef) {
 		t = settle(check_ext, &truth_now, deadline, &is, &first);
-		note_right(done, t, first, &is, opno);
+		note_right(done, deadline, t, first, &is, opno);
 		k = account(o, opno, first, &is, false);
 		kinds |= k;
 		if (k && !opt.bench)
@@ -1213,7 +1212,7 @@ static int check_after(const struct opdesc *o, long opno, uint64_t done)
 	}
 	t = settle(check_view, &truth_now, deadline, &is, &first);
 	if (!opt.view_is_stock)
-		note_right(done, t, first, &is, opno);
+		note_right(done, deadline, t, first, &is, opno);
 	k = account(o, opno, first, &is, opt.view_is_stock);
 	kinds |= k;
 	if (k && !opt.bench)
@@ -1229,19 +1228,19 @@ static void print_counts(long ops)
 	if (ef)
 		printf("# %sthe extension answered %lu lookups, %lu negative "
 		       "lookups, %lu getattrs, %lu listings\n",
-		       opt.label, ext_lookups, ext_negatives, ext_getattrs,
-		       ext_listings);
+		       opt.label, counts.ext_lookups, counts.ext_negatives,
+		       counts.ext_getattrs, counts.ext_listings);
 	printf("# %s%lu findings carried over from an earlier operation\n",
 	       opt.label, carried_lines);
 	if (opt.view_is_stock)
 		printf("# %sstock Gluster (A's client) wrong at the bound: %lu "
 		       "findings; extension answers wrong exactly as A's "
 		       "client: %lu\n",
-		       opt.label, stock_findings, as_stock);
+		       opt.label, stock_findings, counts.as_stock);
 	if (opt.nbricks)
 		printf("# %sanswers right for one replica while the bricks "
 		       "disagreed: %lu\n",
-		       opt.label, replicas_differ);
+		       opt.label, counts.replicas_differ);
 	printf("# %sstale answers in %ld operations (seed %llu, bound %ld "
 	       "ms)\n",
 	       opt.label, ops, opt.seed, opt.bound_ms);
