@@ -27,8 +27,9 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+/* The tag in the top half, the table index in the bottom half. */
 #define EXTFUSE_DIRFH_TAG 0xef5e000000000000ULL
-#define EXTFUSE_DIRFH_TAG_MASK 0xffff000000000000ULL
+#define EXTFUSE_DIRFH_TAG_MASK 0xffffffff00000000ULL
 
 struct extfuse_dirfh {
 	struct fuse_conn *fc; /* not a reference: the file holds the mount */
