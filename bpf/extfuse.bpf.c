@@ -487,6 +487,36 @@ static __always_inline int count_served(__u64 nodeid)
 }
 
 /*
+ * Do the cached attributes of dir, fresh and current, show a directory
+ * without ACLs that grants the caller the permission whose bit for others
+ * is bit (see may_access_dir)?  Counts in st why not.
+ */
+static __noinline bool dir_grants(struct extfuse_req *ctx,
+				  struct extfuse_config *cfg, __u64 dir,
+				  __u32 bit, struct extfuse_stats *st)
+{
+	struct attr_snap attr;
+	enum lookup_result r;
+	bool unsure;
+
+	r = find_attr(ctx, cfg, dir, &attr);
+	if (r != FOUND) {
+		count_result(st, r);
+		return false;
+	}
+	if ((attr.attr.mode & MODE_TYPE) != MODE_DIR) {
+		STAT_INC(st, errors);
+		return false;
+	}
+	if ((attr.flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
+	    !may_access_dir(ctx, &attr.attr, bit, &unsure) || unsure) {
+		STAT_INC(st, perm_refused);
+		return false;
+	}
+	return true;
+}
+
+/*
  * LOOKUP, given what lookup_name() found for the name (found, ent).  Each value
  * is checked when it is read; the answer combines values that were each
  * current at some instant during this run, as if the request had been
@@ -501,7 +531,6 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_LOOKUP);
 	struct attr_snap attr;
 	enum lookup_result r;
-	bool unsure;
 	__u64 tmo;
 
 	if (found != FOUND && !absent) {
@@ -510,20 +539,8 @@ static __noinline int handle_lookup(struct extfuse_req *ctx,
 	}
 
 	/* The parent's cached attributes decide search permission. */
-	r = find_attr(ctx, cfg, ctx->nodeid, &attr);
-	if (r != FOUND) {
-		count_result(st, r);
+	if (!dir_grants(ctx, cfg, ctx->nodeid, MODE_XOTH, st))
 		return EXTFUSE_VERDICT_PASS;
-	}
-	if ((attr.attr.mode & MODE_TYPE) != MODE_DIR) {
-		STAT_INC(st, errors);
-		return EXTFUSE_VERDICT_PASS;
-	}
-	if ((attr.flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
-	    !may_access_dir(ctx, &attr.attr, MODE_XOTH, &unsure) || unsure) {
-		STAT_INC(st, perm_refused);
-		return EXTFUSE_VERDICT_PASS;
-	}
 
 	if (absent || (ent->flags & EXTFUSE_ENTRY_NEGATIVE)) {
 		if (!(cfg->flags & EXTFUSE_CFG_NEGATIVE)) {
@@ -616,28 +633,13 @@ static __noinline int handle_opendir(struct extfuse_req *ctx,
 				     struct extfuse_config *cfg)
 {
 	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_OPENDIR);
-	struct attr_snap attr;
-	enum lookup_result r;
-	bool unsure;
 
 	if (!(cfg->flags & EXTFUSE_CFG_DIRS)) {
 		STAT_INC(st, misses);
 		return EXTFUSE_VERDICT_PASS;
 	}
-	r = find_attr(ctx, cfg, ctx->nodeid, &attr);
-	if (r != FOUND) {
-		count_result(st, r);
+	if (!dir_grants(ctx, cfg, ctx->nodeid, MODE_ROTH, st))
 		return EXTFUSE_VERDICT_PASS;
-	}
-	if ((attr.attr.mode & MODE_TYPE) != MODE_DIR) {
-		STAT_INC(st, errors);
-		return EXTFUSE_VERDICT_PASS;
-	}
-	if ((attr.flags & EXTFUSE_ATTR_MAY_HAVE_ACL) ||
-	    !may_access_dir(ctx, &attr.attr, MODE_ROTH, &unsure) || unsure) {
-		STAT_INC(st, perm_refused);
-		return EXTFUSE_VERDICT_PASS;
-	}
 	__builtin_memset(&ctx->out.open, 0, sizeof(ctx->out.open));
 	ctx->out_size = sizeof(struct fuse_open_out);
 	STAT_INC(st, hits);
