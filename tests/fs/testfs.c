@@ -1011,16 +1011,17 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino,
 	atomic_fetch_sub(&fs.counts[C_RELEASE], 1);
 }
 
-/* Checks the handle, then replies err (0 for FSYNCDIR, ENOTTY for IOCTL). */
-static void dir_handle_op(fuse_req_t req, fuse_ino_t ino, uint64_t fh,
-			  const char *op, int err)
+/* Takes fs.lock to check fh; replies EBADF when it is not a good handle. */
+static bool dirfh_ok(fuse_req_t req, const char *op, uint64_t ino, uint64_t fh)
 {
 	bool ok;
 
 	pthread_mutex_lock(&fs.lock);
 	ok = dirfh_check(op, ino, fh);
 	pthread_mutex_unlock(&fs.lock);
-	fuse_reply_err(req, ok ? err : EBADF);
+	if (!ok)
+		fuse_reply_err(req, EBADF);
+	return ok;
 }
 
 static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -1028,7 +1029,8 @@ static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
 {
 	(void)datasync;
 	count(C_FSYNCDIR);
-	dir_handle_op(req, ino, fi->fh, "FSYNCDIR", 0);
+	if (dirfh_ok(req, "FSYNCDIR", ino, fi->fh))
+		fuse_reply_err(req, 0);
 }
 
 /* No ioctl is supported; on a directory, the handle is checked first. */
@@ -1042,9 +1044,7 @@ static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
 	(void)in_bufsz;
 	(void)out_bufsz;
 	count(C_IOCTL);
-	if (flags & FUSE_IOCTL_DIR)
-		dir_handle_op(req, ino, fi->fh, "IOCTL", ENOTTY);
-	else
+	if (!(flags & FUSE_IOCTL_DIR) || dirfh_ok(req, "IOCTL", ino, fi->fh))
 		fuse_reply_err(req, ENOTTY);
 }
 
@@ -1110,25 +1110,11 @@ out:
 	free(buf);
 }
 
-/* READDIR(PLUS) with a handle this daemon gave for the directory. */
-static bool readdir_fh_ok(fuse_req_t req, fuse_ino_t ino, uint64_t fh,
-			  bool plus)
-{
-	bool ok;
-
-	pthread_mutex_lock(&fs.lock);
-	ok = dirfh_check(plus ? "READDIRPLUS" : "READDIR", ino, fh);
-	pthread_mutex_unlock(&fs.lock);
-	if (!ok)
-		fuse_reply_err(req, EBADF);
-	return ok;
-}
-
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	count(C_READDIR);
-	if (readdir_fh_ok(req, ino, fi->fh, false))
+	if (dirfh_ok(req, "READDIR", ino, fi->fh))
 		do_readdir(req, ino, size, off, false);
 }
 
@@ -1136,7 +1122,7 @@ static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi)
 {
 	count(C_READDIRPLUS);
-	if (readdir_fh_ok(req, ino, fi->fh, true))
+	if (dirfh_ok(req, "READDIRPLUS", ino, fi->fh))
 		do_readdir(req, ino, size, off, true);
 }
 
