@@ -32,7 +32,9 @@ NPATH=10
 NPHP=100
 
 bench_setup dirs
-cl_guest_cluster 1048576 || die "no cluster (the guest's stderr says why)"
+# 2 GiB ramdisks (131,072 inodes each): a 2x2 volume of the full sizes
+# puts two bricks and nearly 60,000 inodes on each.
+cl_guest_cluster 2097152 || die "no cluster (the guest's stderr says why)"
 
 # mktrees ROOT: the three trees, made with as few processes as possible.
 mktrees() (
