@@ -31,7 +31,7 @@ big=10000
 tree=20000
 dirs=
 prefix=gluster-bench
-timeout=2400
+timeout= # seconds of the guest: 2400, or 5400 with -d (59 min at its defaults)
 usage() {
 	echo "usage: $0 [-f FILES] [-g GITFILES] [-o PREFIX] [-t TIMEOUT]" >&2
 	echo "       $0 -d [-b BIG] [-n TREE] [-o PREFIX] [-t TIMEOUT]" >&2
@@ -49,6 +49,7 @@ while getopts b:df:g:n:o:t:h o; do
 	*) usage ;;
 	esac
 done
+[ -n "$timeout" ] || timeout=$([ -n "$dirs" ] && echo 5400 || echo 2400)
 for v in "$files" "$gitfiles" "$big" "$tree" "$timeout"; do
 	case $v in '' | *[!0-9]*) usage ;; esac
 done
