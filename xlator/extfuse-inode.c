@@ -812,6 +812,42 @@ static bool efx_relink(call_frame_t *frame, xlator_t *this,
 	return true;
 }
 
+/*
+ * A subvolume event makes the probe refuse everything fetched before it,
+ * but md-cache goes on answering from what it holds until its timeout (it
+ * forgets on a subvolume going down, counted in whole seconds, never on
+ * one coming back): nothing it answers about such an inode could be
+ * published for that long.  The LOOKUP is made again with a key md-cache
+ * does not cache, which takes it to the servers: md-cache and the maps
+ * both get what the servers say now.  Once per request.
+ */
+static bool efx_refetch(call_frame_t *frame, xlator_t *this,
+			struct efx_local *local, int32_t op_ret, inode_t *inode)
+{
+	struct efx_priv *priv = efx_priv(this);
+	dict_t *xdata;
+
+	if (!local || local->refetched || op_ret < 0 || !local->loc ||
+	    !inode || !efx_active(this) ||
+	    !efx_probe_attrs_before_reset(priv->probe, inode))
+		return false;
+	xdata = local->lookup_xdata ? dict_copy_with_ref(local->lookup_xdata,
+							 NULL)
+				    : dict_new();
+	if (!xdata)
+		return false;
+	if (dict_set_int32(xdata, EFX_REFETCH_KEY, 1) != 0) {
+		dict_unref(xdata);
+		return false;
+	}
+	local->refetched = true;
+	GF_ATOMIC_INC(priv->c.refetches);
+	STACK_WIND(frame, efx_lookup_cbk, FIRST_CHILD(this),
+		   FIRST_CHILD(this)->fops->lookup, local->loc, xdata);
+	dict_unref(xdata);
+	return true;
+}
+
 static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 			      int32_t op_ret, int32_t op_errno, inode_t *inode,
 			      struct iatt *buf, dict_t *xdata,
@@ -819,7 +855,8 @@ static int32_t efx_lookup_cbk(call_frame_t *frame, void *cookie, xlator_t *this,
 {
 	struct efx_local *local = frame->local;
 
-	if (efx_relink(frame, this, local, op_ret, inode, postparent))
+	if (efx_relink(frame, this, local, op_ret, inode, postparent) ||
+	    efx_refetch(frame, this, local, op_ret, inode))
 		return 0;
 	efx_lookup_reply(this, local, op_ret, op_errno, inode, buf, postparent);
 	if ((efx_want_refresh(this, local, op_ret, op_errno) ||

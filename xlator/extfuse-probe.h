@@ -146,6 +146,25 @@ static inline bool efx_probe_read(xlator_t *probe, inode_t *inode,
 }
 
 /*
+ * Whether the probe's record of inode holds attributes fetched before the
+ * last reset: a cache above that still hands them out answers from before
+ * it.
+ */
+static inline bool efx_probe_attrs_before_reset(xlator_t *probe,
+						inode_t *inode)
+{
+	uint64_t v = 0, attr_ns = 0;
+
+	if (!probe || !inode)
+		return false;
+	LOCK(&inode->lock);
+	if (__inode_ctx_get(inode, probe, &v) == 0 && v)
+		attr_ns = ((struct efx_probe_mark *)(uintptr_t)v)->attr_ns;
+	UNLOCK(&inode->lock);
+	return attr_ns && attr_ns <= efx_probe_reset_ns(probe);
+}
+
+/*
  * Per directory fd, in the probe's fd context: when the listing being read
  * on it was started (its request at offset 0).
  */

@@ -486,6 +486,8 @@ static int32_t efx_priv_dump(xlator_t *this)
 			   GF_ATOMIC_GET(priv->c.crossed));
 	gf_proc_dump_write("names_looked_up_again", "%" PRIu64,
 			   GF_ATOMIC_GET(priv->c.relinks));
+	gf_proc_dump_write("looked_up_past_md_cache", "%" PRIu64,
+			   GF_ATOMIC_GET(priv->c.refetches));
 	gf_proc_dump_write("pins", "%" PRIu64, GF_ATOMIC_GET(priv->c.pins));
 	gf_proc_dump_write("unpins", "%" PRIu64, GF_ATOMIC_GET(priv->c.unpins));
 	gf_proc_dump_write("release_busy", "%" PRIu64,

@@ -46,6 +46,8 @@
 #define EFX_ASK_ATTRS_NS (NSEC_PER_SEC / 2)
 /* md-cache keeps values at most this long without its cache-invalidation. */
 #define EFX_MDC_PLAIN_MAX 60
+/* A LOOKUP key no cache above the servers satisfies (efx_refetch). */
+#define EFX_REFETCH_KEY "glusterfs.extfuse.refetch"
 
 /* One name published for a node: (parent, name) in the entries map. */
 struct efx_name {
@@ -132,6 +134,7 @@ struct efx_counters {
 	gf_atomic_t recheck_overflows; /* queue full: everything instead */
 	gf_atomic_t crossed; /* daemon replies that crossed an invalidation */
 	gf_atomic_t relinks; /* LOOKUPs md-cache answered from a stale link */
+	gf_atomic_t refetches; /* LOOKUPs md-cache answered from before a reset */
 };
 
 struct efx_priv {
@@ -196,6 +199,7 @@ struct efx_local {
 	dict_t *lookup_xdata; /* the request's, for a second lookup */
 	loc_t rloc; /* the name again, with a fresh inode (efx_relink) */
 	bool relinked;
+	bool refetched; /* looked up again past md-cache (efx_refetch) */
 	int32_t held_ret;
 	int32_t held_errno;
 	inode_t *held_inode;

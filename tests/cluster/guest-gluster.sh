@@ -189,6 +189,14 @@ ok $rc "stats answered in the kernel again ($((h1 - h0)) hits, pass $i)"
 if [ $rc != 0 ]; then
 	# Per operation, and the values a stat of d/fN needs.
 	DIRNOW=$("$DUMP" resolve "$CONN" d)
+	# One more pass: did the kernel ask at all, and what would the
+	# extension answer for d/f1?
+	s0=$(cd / && "$top_builddir/client/extfusectl" stats "$CONN" 2>&1)
+	sheet >/dev/null 2>&1
+	s1=$(cd / && "$top_builddir/client/extfusectl" stats "$CONN" 2>&1)
+	diag "one more pass, before: $(grep -E '^(lookup|getattr|module:)' <<<"$s0")"
+	diag "after: $(grep -E '^(lookup|getattr|module:)' <<<"$s1")"
+	diag "asked for d/f1: $(cd / && "$top_builddir/tests/cluster/efx-ask" lookup "$CONN" "$DIRNOW" f1 2>&1)"
 	diag "$(cd / && "$top_builddir/client/extfusectl" stats "$CONN" 2>&1)"
 	diag "$(cd / && "$top_builddir/client/extfusectl" dump "$CONN" 2>&1 |
 		grep -E "^(entries|attrs):|^  1/\"d\"|^  $DIRNOW/\"f1\"|^  node (1|$DIRNOW):")"

@@ -52,6 +52,31 @@ ok $? "after the restart and a remote chmod, 644 is not served (served: $mode)"
 # What the client process itself answers is md-cache's business.
 diag "stat on A answers $(stat -c %a "$A/f")"
 
+# --- 1b. one brick restarted: md-cache answers from before it comes back -
+# A child going down makes md-cache drop what it held, but what it fetched
+# from the other brick meanwhile it keeps after the brick comes back, for
+# its whole timeout, while the probe refuses everything from before.  A
+# LOOKUP it answers so is made again past it: the next one is served.
+echo data >"$B/g" && chmod 644 "$B/g" || bail "cannot create g"
+sleep 1.2
+stat "$A/g" >/dev/null
+G=$(resolve g)
+before=$(connected)
+sleep 1.1 # md-cache's child-down time is in whole seconds
+cl_kill_brick $VOL "$B1" || bail "cannot kill $B1"
+sleep 1.2
+stat "$A/g" >/dev/null # md-cache fetches it again, from the other brick
+cl_start_force $VOL 60 "$B1"
+ok $? "one brick killed and started again"
+cl_wait 60 sh -c "[ \$(grep -c 'Connected, attached' '$CL_B/log-mntA.log') -ge $((before + 1)) ]"
+ok $? "client A reconnected to it"
+sleep 1.2
+stat "$A/g" >/dev/null # md-cache answers with what it fetched meanwhile
+is "$(served_mode "$G")" 644 "a LOOKUP md-cache answers from before the brick came back is published again"
+cl_statedump mntA "$CL_B/dump-1b" &&
+	cl_extfuse_section "$CL_B/dump-1b" | grep -qx 'looked_up_past_md_cache=[1-9][0-9]*'
+ok $? "... looked up again past md-cache (statedump)"
+
 # --- 2. versions never restart: a failed rmdir releases the directory --
 mkdir "$B/r" || bail "mkdir r" # unknown to A: its lookup reaches the servers
 sleep 1.2
