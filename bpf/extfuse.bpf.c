@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ExtFUSE extension: answers FUSE LOOKUP, GETATTR, READDIR and
- * READDIRPLUS from maps that the daemon fills, drops what a modifying
+ * READDIRPLUS from maps that the daemon fills, and the GETXATTRs whose
+ * answer the daemon gives by the name alone, drops what a modifying
  * request makes wrong before the request reaches the daemon, and takes the
  * lookups it answered off FORGET counts.
  *
@@ -22,6 +23,7 @@
 #define E_NOENT 2
 #define E_FAULT 14
 #define E_INVAL 22
+#define E_NODATA 61
 
 #define MODE_TYPE 0170000
 #define MODE_DIR 0040000
@@ -622,6 +624,48 @@ static __noinline int handle_getattr(struct extfuse_req *ctx,
 	return EXTFUSE_VERDICT_ANSWER;
 }
 
+/* Whether the context's name is the constant s, of len bytes. */
+static __always_inline bool name_is(const struct extfuse_req *ctx,
+				    const char *s, __u32 len)
+{
+	__u8 diff = 0;
+
+	if (ctx->namelen != len)
+		return false;
+#pragma clang loop unroll(full)
+	for (__u32 i = 0; i < len; i++)
+		diff |= ctx->name[i] ^ s[i];
+	return !diff;
+}
+
+#define SELINUX_XATTR "security.selinux"
+#define CAPABILITY_XATTR "security.capability"
+
+/*
+ * GETXATTR: answered only where the daemon's answer does not depend on the
+ * file, the node or the caller: ENODATA for the security names that the
+ * configuration says the daemon refuses by name.  Every other name, and
+ * these while the daemon would look, go to the daemon.
+ */
+static __noinline int handle_getxattr(struct extfuse_req *ctx,
+				      struct extfuse_config *cfg)
+{
+	struct extfuse_stats *st = stats_of(EXTFUSE_SOP_GETXATTR);
+	__u32 flag = 0;
+
+	if (name_is(ctx, SELINUX_XATTR, sizeof(SELINUX_XATTR) - 1))
+		flag = EXTFUSE_CFG_ABSENT_SELINUX;
+	else if (name_is(ctx, CAPABILITY_XATTR, sizeof(CAPABILITY_XATTR) - 1))
+		flag = EXTFUSE_CFG_ABSENT_CAPABILITY;
+	if (!flag || !(cfg->flags & flag)) {
+		STAT_INC(st, misses);
+		return EXTFUSE_VERDICT_PASS;
+	}
+	ctx->error = -E_NODATA;
+	STAT_INC(st, hits);
+	return EXTFUSE_VERDICT_ERROR;
+}
+
 /*
  * OPENDIR: the daemon would open the directory for a caller that may read
  * it.  Allowed here only on current attributes without an ACL; the module
@@ -988,6 +1032,9 @@ int extfuse_handle(struct extfuse_req *ctx)
 		return 0;
 	case FUSE_GETATTR:
 		ctx->verdict = handle_getattr(ctx, cfg);
+		return 0;
+	case FUSE_GETXATTR:
+		ctx->verdict = handle_getxattr(ctx, cfg);
 		return 0;
 	case FUSE_READDIR:
 		ctx->verdict = handle_readdir(ctx, cfg, EXTFUSE_DIR_PLAIN);

@@ -19,7 +19,7 @@
 #include <linux/fuse.h>
 
 #define EXTFUSE_MAGIC 0x45584655u /* "EXFU" */
-#define EXTFUSE_ABI_VERSION 3
+#define EXTFUSE_ABI_VERSION 4
 
 #define EXTFUSE_NAME_MAX 255 /* longer names always go to the daemon */
 #define EXTFUSE_NAME_BUF (EXTFUSE_NAME_MAX + 1)
@@ -63,6 +63,7 @@ enum extfuse_verdict {
  * Inputs, by opcode (FUSE_* from <linux/fuse.h>):
  *   LOOKUP                  nodeid = parent, name
  *   GETATTR                 nodeid
+ *   GETXATTR                nodeid, name = the attribute's name
  *   OPENDIR                 nodeid = directory
  *   READDIR, READDIRPLUS    nodeid = directory, fh, offset, size
  *   FORGET                  nodeid, nlookup (the module splits BATCH_FORGET)
@@ -78,14 +79,16 @@ enum extfuse_verdict {
  * reply in out (entry for LOOKUP, attr for GETATTR, dirbuf for READDIR*)
  * with out_size bytes valid; OPENDIR's ANSWER only says that the caller
  * may open the directory without asking the daemon (the module makes the
- * handle and sends the daemon's OPENDIR when a request needs it); a LOOKUP's -ENOENT may come with an entry of
- * nodeid 0 (out_size bytes), whose entry_valid the kernel keeps the
- * negative dentry for; nlookup for FORGET (what is left to send to
- * the daemon, 0 = nothing); abi_version for EXTFUSE_OP_PROBE.
+ * handle and sends the daemon's OPENDIR when a request needs it); a
+ * LOOKUP's -ENOENT may come with an entry of nodeid 0 (out_size bytes),
+ * whose entry_valid the kernel keeps the negative dentry for; GETXATTR is
+ * answered only with the error -ENODATA; nlookup for FORGET (what is left
+ * to send to the daemon, 0 = nothing); abi_version for EXTFUSE_OP_PROBE.
  *
  * conn_id: the kernel module sets it to the connection the request came
- * from.  LOOKUP, GETATTR, OPENDIR and READDIR* are answered only when it equals
- * extfuse_config.conn_id, the connection the maps are bound to.
+ * from.  LOOKUP, GETATTR, GETXATTR, OPENDIR and READDIR* are answered only
+ * when it equals extfuse_config.conn_id, the connection the maps are bound
+ * to.
  */
 struct extfuse_req {
 	__u32 magic; /* EXTFUSE_MAGIC */
@@ -350,6 +353,7 @@ enum extfuse_stat_op {
 	EXTFUSE_SOP_READDIR,
 	EXTFUSE_SOP_READDIRPLUS,
 	EXTFUSE_SOP_OPENDIR,
+	EXTFUSE_SOP_GETXATTR,
 	EXTFUSE_SOP_MODIFY, /* requests that change metadata */
 	EXTFUSE_SOP_FORGET,
 	EXTFUSE_SOP_OTHER,
@@ -371,6 +375,17 @@ struct extfuse_stats {
 #define EXTFUSE_CFG_ENABLED (1u << 0)
 #define EXTFUSE_CFG_NEGATIVE (1u << 1) /* serve negative entries */
 #define EXTFUSE_CFG_DIRS (1u << 2) /* serve directory listings, open directories */
+/*
+ * The daemon answers a read of security.selinux (security.capability) with
+ * ENODATA by its name alone, never asking the file: Gluster's FUSE bridge
+ * on a mount without the selinux (capability) option.  The extension then
+ * gives the same answer (docs/design.md, "Extended attributes").
+ */
+#define EXTFUSE_CFG_ABSENT_SELINUX (1u << 3)
+#define EXTFUSE_CFG_ABSENT_CAPABILITY (1u << 4)
+#define EXTFUSE_CFG_ALL                                                    \
+	(EXTFUSE_CFG_ENABLED | EXTFUSE_CFG_NEGATIVE | EXTFUSE_CFG_DIRS |   \
+	 EXTFUSE_CFG_ABSENT_SELINUX | EXTFUSE_CFG_ABSENT_CAPABILITY)
 
 /*
  * A kernel timeout of the configuration meaning "until the value's

@@ -31,6 +31,10 @@ void print_config(const char *conn, const struct extfuse_config *c)
 	printf("negative       %s\n",
 	       c->flags & EXTFUSE_CFG_NEGATIVE ? "on" : "off");
 	printf("dirs           %s\n", c->flags & EXTFUSE_CFG_DIRS ? "on" : "off");
+	printf("absent_selinux %s\n",
+	       c->flags & EXTFUSE_CFG_ABSENT_SELINUX ? "on" : "off");
+	printf("absent_capability %s\n",
+	       c->flags & EXTFUSE_CFG_ABSENT_CAPABILITY ? "on" : "off");
 	printf("entry_timeout  ");
 	put_duration(c->entry_timeout_ns);
 	printf("\nattr_timeout   ");
@@ -147,11 +151,15 @@ static int apply_setting(struct extfuse_config *c, const char *kv)
 		return set_flag(c, EXTFUSE_CFG_NEGATIVE, key, eq + 1);
 	if (!strcmp(key, "dirs"))
 		return set_flag(c, EXTFUSE_CFG_DIRS, key, eq + 1);
+	if (!strcmp(key, "absent_selinux"))
+		return set_flag(c, EXTFUSE_CFG_ABSENT_SELINUX, key, eq + 1);
+	if (!strcmp(key, "absent_capability"))
+		return set_flag(c, EXTFUSE_CFG_ABSENT_CAPABILITY, key, eq + 1);
 	if (!strcmp(key, "entry_timeout"))
 		return set_timeout(&c->entry_timeout_ns, key, eq + 1);
 	if (!strcmp(key, "attr_timeout"))
 		return set_timeout(&c->attr_timeout_ns, key, eq + 1);
-	return usage_error("config: unknown key '%s' (enabled, negative, dirs, entry_timeout, attr_timeout)",
+	return usage_error("config: unknown key '%s' (enabled, negative, dirs, absent_selinux, absent_capability, entry_timeout, attr_timeout)",
 			   key);
 }
 

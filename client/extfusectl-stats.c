@@ -12,6 +12,7 @@ static const char *const op_names[EXTFUSE_SOP_COUNT] = {
 	[EXTFUSE_SOP_READDIR] = "readdir",
 	[EXTFUSE_SOP_READDIRPLUS] = "readdirplus",
 	[EXTFUSE_SOP_OPENDIR] = "opendir",
+	[EXTFUSE_SOP_GETXATTR] = "getxattr",
 	[EXTFUSE_SOP_MODIFY] = "modify",
 	[EXTFUSE_SOP_FORGET] = "forget",
 	[EXTFUSE_SOP_OTHER] = "other",

@@ -403,7 +403,7 @@ static int copy_opts(const struct extfuse_opts *opts, struct extfuse_opts *o)
 		return ef_err(-EINVAL, "extfuse_opts.flags: unknown bits 0x%x",
 			      o->flags & ~EF_CFG_ALL);
 	if (!o->flags)
-		o->flags = EF_CFG_ALL;
+		o->flags = EF_CFG_DEFAULT;
 	if (!o->max_entries)
 		o->max_entries = EF_DEFAULT_MAX_ENTRIES;
 	if (!o->max_chunks)

@@ -12,7 +12,9 @@
 #define EF_DEFAULT_MAX_ENTRIES 131072
 #define EF_DEFAULT_MAX_CHUNKS 16384
 #define EF_DEFAULT_TIMEOUT_NS 1000000000ull
-#define EF_CFG_ALL \
+#define EF_CFG_ALL EXTFUSE_CFG_ALL
+/* Serving on; nothing said about the daemon's extended attributes. */
+#define EF_CFG_DEFAULT \
 	(EXTFUSE_CFG_ENABLED | EXTFUSE_CFG_NEGATIVE | EXTFUSE_CFG_DIRS)
 
 /*

@@ -48,7 +48,7 @@ struct extfuse_opts {
 	const char *pin_root; /* NULL: EXTFUSE_PIN_ROOT */
 	__u32 max_entries; /* entries, attrs, dirs, versions; 0: 131072 */
 	__u32 max_chunks; /* directory chunks; 0: 16384 */
-	__u32 flags; /* EXTFUSE_CFG_*; 0: all on */
+	__u32 flags; /* EXTFUSE_CFG_*; 0: serving on, no ABSENT_* */
 	__u32 pad;
 	__u64 entry_timeout_ns; /* given to the kernel per answer; 0: 1 s */
 	__u64 attr_timeout_ns; /* 0: 1 s */

@@ -27,7 +27,7 @@ struct extfuse_asked {
 /* What the request is to the extension. */
 enum extfuse_class {
 	EXTFUSE_NONE, /* not ours: straight to the daemon */
-	EXTFUSE_QUERY, /* LOOKUP, GETATTR, READDIR(PLUS): may be answered */
+	EXTFUSE_QUERY, /* LOOKUP, GETATTR, GETXATTR, READDIR(PLUS), OPENDIR */
 	EXTFUSE_MODIFY, /* always sent on; the extension invalidates first */
 	EXTFUSE_FORGET, /* the count to send is rewritten */
 };
@@ -37,6 +37,7 @@ bool extfuse_opcode_hooked(u32 opcode)
 	switch (opcode) {
 	case FUSE_LOOKUP:
 	case FUSE_GETATTR:
+	case FUSE_GETXATTR:
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
 	case FUSE_FORGET:
@@ -166,6 +167,7 @@ static enum extfuse_class extfuse_class_of(u32 op)
 	switch (op) {
 	case FUSE_LOOKUP:
 	case FUSE_GETATTR:
+	case FUSE_GETXATTR:
 	case FUSE_READDIR:
 	case FUSE_READDIRPLUS:
 	case FUSE_OPENDIR:
@@ -201,6 +203,10 @@ static int extfuse_fill(struct extfuse_req *ctx, struct fuse_args *args)
 		    args->out_args[0].size != sizeof(struct fuse_attr_out))
 			return -EINVAL;
 		return 0;
+	case FUSE_GETXATTR:
+		if (!extfuse_in(args, 0, sizeof(struct fuse_getxattr_in)))
+			return -EINVAL;
+		return extfuse_name(args, 1, ctx->name, &ctx->namelen);
 	case FUSE_OPENDIR:
 		if (!extfuse_in(args, 0, sizeof(struct fuse_open_in)) ||
 		    args->out_numargs != 1 ||
@@ -398,8 +404,11 @@ static int extfuse_answer(struct fuse_mount *fm, struct fuse_args *args,
 }
 
 /* Errors an extension may give instead of the daemon. */
-static bool extfuse_errno_ok(s32 err)
+static bool extfuse_errno_ok(u32 op, s32 err)
 {
+	/* The one answer it may give for an extended attribute. */
+	if (op == FUSE_GETXATTR)
+		return err == -ENODATA;
 	switch (err) {
 	case -ENOENT:
 	case -EACCES:
@@ -471,7 +480,7 @@ static bool extfuse_apply_query(struct extfuse_att *att, struct bpf_prog *prog,
 			*ret = 0;
 			return true;
 		}
-		if (extfuse_errno_ok(ctx->error)) {
+		if (extfuse_errno_ok(op, ctx->error)) {
 			*ret = ctx->error;
 			return true;
 		}

@@ -191,6 +191,22 @@ static uint64_t efx_kernel_timeout_ns(xlator_t *this, double secs)
 	return NSEC_PER_SEC;
 }
 
+/*
+ * Whether the mount's FUSE bridge has option key on: set on the command
+ * line (arg), or in the bridge's own options.  Unsure counts as on.
+ */
+static bool efx_fuse_option_on(xlator_t *this, char *key, int arg)
+{
+	xlator_t *bridge = this->ctx->root;
+
+	if (arg)
+		return true;
+	if (!bridge || !bridge->type || strcmp(bridge->type, "mount/fuse") ||
+	    !bridge->options)
+		return true;
+	return dict_get_str_boolean(bridge->options, key, 0) != 0;
+}
+
 /* The configuration the options ask for (the epoch is the library's). */
 void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg)
 {
@@ -206,6 +222,13 @@ void efx_wanted_config(xlator_t *this, struct extfuse_config *cfg)
 		cfg->flags |= EXTFUSE_CFG_NEGATIVE;
 	if (priv->dirs && priv->server_ci)
 		cfg->flags |= EXTFUSE_CFG_DIRS;
+	/* The bridge refuses these reads by name unless mounted with
+	 * --selinux (both) or --capability (the latter). */
+	if (!efx_fuse_option_on(this, "selinux", args->selinux)) {
+		cfg->flags |= EXTFUSE_CFG_ABSENT_SELINUX;
+		if (!efx_fuse_option_on(this, "capability", args->capability))
+			cfg->flags |= EXTFUSE_CFG_ABSENT_CAPABILITY;
+	}
 	cfg->entry_timeout_ns =
 		efx_kernel_timeout_ns(this, args->fuse_entry_timeout);
 	cfg->attr_timeout_ns =

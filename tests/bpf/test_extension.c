@@ -308,6 +308,75 @@ static void test_getattr(void)
 	tap_is(s1.errors - s0.errors, 1, "GETATTR stats: 1 error");
 }
 
+/* GETXATTR of name under config flags, from connection conn: the verdict,
+ * and the error. */
+static int getxattr_on(__u32 flags, __u32 conn, const char *name,
+		       __s32 *error)
+{
+	struct extfuse_req r;
+
+	set_config(flags, epoch_now());
+	req_init(&r, FUSE_GETXATTR, FILE_B);
+	req_name(&r, name);
+	r.conn_id = conn;
+	run(&r);
+	*error = r.error;
+	return r.verdict;
+}
+
+static int getxattr_as(__u32 flags, const char *name, __s32 *error)
+{
+	return getxattr_on(ALL_ON | flags, 0, name, error);
+}
+
+static void test_getxattr(void)
+{
+	const __u32 both = EXTFUSE_CFG_ABSENT_SELINUX |
+			   EXTFUSE_CFG_ABSENT_CAPABILITY;
+	struct extfuse_stats s0 = stats(EXTFUSE_SOP_GETXATTR), s1;
+	__u64 epoch = epoch_now();
+	__s32 err;
+
+	tap_is(getxattr_as(both, "security.selinux", &err),
+	       EXTFUSE_VERDICT_ERROR,
+	       "GETXATTR security.selinux, absent by name: answered");
+	tap_is(err, -ENODATA, "... with ENODATA");
+	tap_is(getxattr_as(both, "security.capability", &err),
+	       EXTFUSE_VERDICT_ERROR,
+	       "GETXATTR security.capability, absent by name: answered");
+	tap_is(err, -ENODATA, "... with ENODATA");
+	tap_is(getxattr_as(EXTFUSE_CFG_ABSENT_CAPABILITY, "security.selinux",
+			   &err),
+	       EXTFUSE_VERDICT_PASS,
+	       "GETXATTR security.selinux, the daemon looks: sent on");
+	tap_is(getxattr_as(EXTFUSE_CFG_ABSENT_SELINUX, "security.capability",
+			   &err),
+	       EXTFUSE_VERDICT_PASS,
+	       "GETXATTR security.capability, the daemon looks: sent on");
+	tap_is(getxattr_as(both, "user.selinux", &err), EXTFUSE_VERDICT_PASS,
+	       "GETXATTR of another name: sent on");
+	tap_is(getxattr_as(both, "security.selinuxx", &err),
+	       EXTFUSE_VERDICT_PASS, "GETXATTR of a longer name: sent on");
+	tap_is(getxattr_as(both, "security.selinu", &err),
+	       EXTFUSE_VERDICT_PASS, "GETXATTR of a prefix: sent on");
+	tap_is(getxattr_as(both, "security.system", &err),
+	       EXTFUSE_VERDICT_PASS, "GETXATTR of a same-length name: sent on");
+	tap_is(getxattr_as(both, "security.selinux", &err),
+	       EXTFUSE_VERDICT_ERROR, "(the same name again: answered)");
+
+	/* Serving switched off, or the maps bound to another connection. */
+	tap_is(getxattr_on(both, 0, "security.selinux", &err),
+	       EXTFUSE_VERDICT_PASS, "GETXATTR while serving is off: sent on");
+	tap_is(getxattr_on(ALL_ON | both, 77, "security.selinux", &err),
+	       EXTFUSE_VERDICT_PASS,
+	       "GETXATTR from another connection: sent on");
+
+	s1 = stats(EXTFUSE_SOP_GETXATTR);
+	tap_is(s1.hits - s0.hits, 3, "GETXATTR stats: 3 hits");
+	tap_is(s1.misses - s0.misses, 6, "GETXATTR stats: 6 misses");
+	set_config(ALL_ON, epoch);
+}
+
 static void test_malformed_attr(void)
 {
 	struct fuse_attr bad = make_attr(77, 0644 /* no type */, 0, 0);
@@ -1214,6 +1283,7 @@ int main(void)
 
 	test_probe_and_context();
 	test_getattr();
+	test_getxattr();
 	test_malformed_attr();
 	test_lookup();
 	test_bad_names();

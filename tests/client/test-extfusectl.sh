@@ -80,8 +80,8 @@ d = json.load(open(sys.argv[1]))
 o = d["ops"]
 print(d["connection"], o["lookup"]["hits"], o["getattr"]["misses"],
       d["total"]["hits"], len(o), d["module"])' "$tmp/out")
-is "$got" "c1 1 1 2 8 None" \
-	"stats --json: connection, counters, totals, 8 ops, no module"
+is "$got" "c1 1 1 2 9 None" \
+	"stats --json: connection, counters, totals, 9 ops, no module"
 run stats c1 --json
 expect 0 "stats CONN --json"
 python3 -m json.tool "$tmp/out" >/dev/null 2>&1
@@ -128,6 +128,10 @@ run config c1 attr_timeout=expiry
 expect 0 "config set to the values' expiry"
 has 'attr_timeout   expiry' out
 ok $? "config shows expiry"
+run config c1 absent_selinux=on absent_capability=off
+expect 0 "config set: the security names the daemon refuses by name"
+has 'absent_selinux on' out && has 'absent_capability off' out
+ok $? "config shows them"
 run config c1 bogus=1
 expect 2 "config: unknown key"
 run config c1 enabled=maybe

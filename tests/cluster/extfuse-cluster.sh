@@ -95,6 +95,28 @@ fi
 graph_has_extfuse mntA
 ok $? "statedump of the live graph has the extfuse section"
 
+# The bridge refuses reads of security.selinux (and security.capability)
+# by the name alone unless mounted with --selinux (or --capability): the
+# configuration says which, so the kernel can give the same answer.
+config_line() { "$EXTFUSECTL" config "$1" | grep "^$2 "; }
+is "$(config_line "$CONN" absent_selinux) / $(config_line "$CONN" absent_capability)" \
+	"absent_selinux on / absent_capability on" \
+	"a plain mount: both security names absent by name"
+for opt in selinux capability; do
+	cl_mount "mnt-$opt" $VOL --$opt || bail "mount with --$opt failed"
+	c=$(cl_conn "mnt-$opt")
+	cl_wait 30 sh -c "ls '$CL_B/mnt-$opt' >/dev/null &&
+		'$EXTFUSECTL' config $c >/dev/null 2>&1"
+	got="$(config_line "$c" absent_selinux) / $(config_line "$c" absent_capability)"
+	case $opt in
+	selinux) want="absent_selinux off / absent_capability off" ;;
+	capability) want="absent_selinux on / absent_capability off" ;;
+	esac
+	is "$got" "$want" "a mount with --$opt: the bridge reads $([ $opt = selinux ] && echo both || echo it) from the volume"
+	umount "$CL_B/mnt-$opt" || bail "unmount mnt-$opt"
+	cl_wait 20 sh -c "! kill -0 $(cat "$CL_B/mnt-$opt.pid") 2>/dev/null"
+done
+
 # --- 2. lookups, stats and listings are mirrored -----------------------
 sleep 1.2 # the kernel's 1 s caches expire: requests reach the client
 stat "$A/d" "$A/d/f1" "$A/d/f2" "$A/d/f3" "$A/d/sub" >/dev/null

@@ -289,6 +289,19 @@ is "$sent" 0 \
 (cd "$D/lsl" && lsl_sheet) | cmp -s - "$CL_B/lsl-C"
 ok $? "$DV: with what B's stat says"
 
+# --- ls -l reads security.selinux of every name --------------------------
+# Gluster's bridge refuses that read by the name alone on a mount without
+# --selinux: the kernel gets the same answer from the extension.
+(cd / && "$top_builddir/client/extfusectl" config "$CONNC") |
+	grep -qx 'absent_selinux on'
+ok $? "$DV: a mount without --selinux says security.selinux is absent by name"
+getxattr_hits() { ctl_stats | awk '$1 == "getxattr" { print $2 }'; }
+sleep 1.3
+g0=$(getxattr_hits)
+ls -l "$C/lsl" >/dev/null
+is "$(( $(getxattr_hits) - g0 ))" 101 \
+	"$DV: ls -l: security.selinux of the directory and its 100 names answered in the kernel"
+
 # --- directories opened in the kernel ------------------------------------
 # A directory the extension holds current attributes of is opened in the
 # kernel; Gluster's bridge, which takes a handle for a pointer, gets its own

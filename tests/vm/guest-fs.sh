@@ -202,6 +202,33 @@ chmod 755 "$M/tree/d1"
 released "$dirs0"
 ok $? "no directory handle left in the daemon"
 
+# --- extended attributes the daemon refuses by name ------------------------
+# ls -l reads security.selinux of every name.  A daemon that answers that
+# read by the name alone (Gluster's bridge without --selinux) says so in
+# the configuration, and the kernel gets the same answer without it.
+CTL=$top_builddir/client/extfusectl
+xattr_err() { getfattr --absolute-names -n "$1" "$2" 2>&1 >/dev/null | grep -c 'No such attribute'; }
+"$CTL" config absent_selinux=on >/dev/null
+ok $? "config: security.selinux absent by name"
+expire
+ls -l "$M/tree/d2" > /dev/null # the names and their attributes, again
+x0=$(stat_get a getxattr_security); h0=$(ext_get getxattr hits)
+ls -l "$M/tree/d2" > /dev/null
+is "$(( $(stat_get a getxattr_security) - x0 ))" 0 "ls -l: no GETXATTR of security.selinux reaches the daemon"
+is "$(( $(ext_get getxattr hits) - h0 ))" $(( $(ls -A "$M/tree/d2" | wc -l) + 1 )) \
+	"... the extension answered one for the directory and each of its names"
+is "$(xattr_err security.selinux "$M/tree/d2/file1")" 1 "getfattr security.selinux: ENODATA, as the daemon says"
+x0=$(stat_get a getxattr)
+is "$(xattr_err user.note "$M/tree/d2/file1")" 1 "getfattr user.note: ENODATA ..."
+is "$(( $(stat_get a getxattr) - x0 ))" 1 "... from the daemon (another name)"
+x0=$(stat_get a getxattr_security)
+xattr_err security.capability "$M/tree/d2/file1" > /dev/null
+is "$(( $(stat_get a getxattr_security) - x0 ))" 1 "security.capability, not said absent: from the daemon"
+"$CTL" config absent_selinux=off >/dev/null
+x0=$(stat_get a getxattr_security)
+is "$(xattr_err security.selinux "$M/tree/d2/file1")" 1 "absent_selinux off: getfattr security.selinux ENODATA ..."
+is "$(( $(stat_get a getxattr_security) - x0 ))" 1 "... from the daemon"
+
 mod=$("$VMTOOL" query | head -1)
 diag "module: $mod"
 diag "daemon: $(ctl a stats | tr '\n' ' ')"
