@@ -42,12 +42,11 @@ struct extfuse_dirfh {
 };
 
 static DEFINE_XARRAY_ALLOC1(extfuse_dirfhs);
-static atomic_t extfuse_dirfh_count = ATOMIC_INIT(0);
 static u32 extfuse_dirfh_next;
 
 bool extfuse_dirfh_any(void)
 {
-	return atomic_read(&extfuse_dirfh_count) != 0;
+	return !xa_empty(&extfuse_dirfhs);
 }
 
 static bool extfuse_dirfh_tagged(u64 fh)
@@ -55,19 +54,10 @@ static bool extfuse_dirfh_tagged(u64 fh)
 	return (fh & EXTFUSE_DIRFH_TAG_MASK) == EXTFUSE_DIRFH_TAG;
 }
 
-/* The handle fh of fc, NULL if this module never made it. */
-static struct extfuse_dirfh *extfuse_dirfh_find(struct fuse_conn *fc, u64 fh)
-{
-	struct extfuse_dirfh *d = xa_load(&extfuse_dirfhs, (u32)fh);
-
-	return d && d->fc == fc ? d : NULL;
-}
-
 static void extfuse_dirfh_free(struct extfuse_dirfh *d)
 {
 	put_cred(d->cred);
 	kfree(d);
-	atomic_dec(&extfuse_dirfh_count);
 	module_put(THIS_MODULE);
 }
 
@@ -94,7 +84,6 @@ int extfuse_dirfh_new(struct fuse_conn *fc, u64 nodeid,
 	}
 	d->cred = get_current_cred();
 	__module_get(THIS_MODULE);
-	atomic_inc(&extfuse_dirfh_count);
 	*fh = EXTFUSE_DIRFH_TAG | id;
 	return 0;
 }
@@ -140,24 +129,44 @@ static u64 *extfuse_fh_of(struct fuse_args *args)
 }
 
 /*
+ * The module's handle a request carries: 0 when it carries none (*fhp is
+ * then NULL or a daemon's handle), 1 with *dp set, or -EBADF for a tagged
+ * handle of fm this module does not know.
+ */
+static int extfuse_dirfh_of(struct fuse_mount *fm, struct fuse_args *args,
+			    u64 **fhp, struct extfuse_dirfh **dp)
+{
+	u64 *fh = extfuse_fh_of(args);
+	struct extfuse_dirfh *d;
+
+	*fhp = fh;
+	if (!fh || !extfuse_dirfh_tagged(*fh))
+		return 0;
+	d = xa_load(&extfuse_dirfhs, (u32)*fh);
+	if (!d || d->fc != fm->fc) {
+		pr_warn_ratelimited("opcode %u: unknown handle %llx not sent\n",
+				    args->opcode, *fh);
+		return -EBADF;
+	}
+	*dp = d;
+	return 1;
+}
+
+/*
  * READDIR(PLUS), FSYNCDIR or IOCTL about to reach the daemon: give it the
  * daemon's handle, opening the directory there first if need be.  0 to
  * send the request, or the error to fail it with.
  */
 int extfuse_dirfh_resolve(struct fuse_mount *fm, struct fuse_args *args)
 {
-	u64 *fh = extfuse_fh_of(args);
 	struct extfuse_dirfh *d;
-	int err = 0;
+	u64 *fh;
+	int err;
 
-	if (!fh || !extfuse_dirfh_tagged(*fh))
-		return 0;
-	d = extfuse_dirfh_find(fm->fc, *fh);
-	if (!d) {
-		pr_warn_ratelimited("opcode %u: unknown handle %llx not sent\n",
-				    args->opcode, *fh);
-		return -EBADF;
-	}
+	err = extfuse_dirfh_of(fm, args, &fh, &d);
+	if (err <= 0)
+		return err;
+	err = 0;
 	mutex_lock(&d->lock);
 	if (!d->opened)
 		err = extfuse_dirfh_open(fm, d);
@@ -173,17 +182,14 @@ int extfuse_dirfh_resolve(struct fuse_mount *fm, struct fuse_args *args)
  */
 bool extfuse_dirfh_release(struct fuse_mount *fm, struct fuse_args *args)
 {
-	u64 *fh = extfuse_fh_of(args);
 	struct extfuse_dirfh *d;
 	bool send;
+	u64 *fh;
+	int ours;
 
-	if (!fh || !extfuse_dirfh_tagged(*fh))
-		return true;
-	d = extfuse_dirfh_find(fm->fc, *fh);
-	if (!d) {
-		pr_warn_ratelimited("RELEASEDIR of unknown handle %llx: not sent\n", *fh);
-		return false;
-	}
+	ours = extfuse_dirfh_of(fm, args, &fh, &d);
+	if (ours <= 0)
+		return ours == 0;
 	xa_erase(&extfuse_dirfhs, (u32)*fh);
 	send = d->opened;
 	if (send)
