@@ -119,6 +119,24 @@ static inline uint64_t efx_iatt_print(const struct iatt *ia)
 	return h | 1;
 }
 
+/* The probe's record of inode as stored, reset or not; false if none. */
+static inline bool efx_probe_read_raw(xlator_t *probe, inode_t *inode,
+				      struct efx_probe_mark *out)
+{
+	uint64_t v = 0;
+	bool found = false;
+
+	if (!probe || !inode)
+		return false;
+	LOCK(&inode->lock);
+	if (__inode_ctx_get(inode, probe, &v) == 0 && v) {
+		*out = *(struct efx_probe_mark *)(uintptr_t)v;
+		found = true;
+	}
+	UNLOCK(&inode->lock);
+	return found;
+}
+
 /*
  * The probe's record of inode; false when it has none.  Times from before
  * the last reset read as "never".
@@ -126,23 +144,18 @@ static inline uint64_t efx_iatt_print(const struct iatt *ia)
 static inline bool efx_probe_read(xlator_t *probe, inode_t *inode,
 				  struct efx_probe_mark *out)
 {
-	uint64_t v = 0, reset;
-	bool found = false;
+	uint64_t reset;
 
-	if (!probe || !inode)
+	if (!probe)
 		return false;
 	reset = efx_probe_reset_ns(probe);
-	LOCK(&inode->lock);
-	if (__inode_ctx_get(inode, probe, &v) == 0 && v) {
-		*out = *(struct efx_probe_mark *)(uintptr_t)v;
-		found = true;
-	}
-	UNLOCK(&inode->lock);
-	if (found && out->attr_ns <= reset)
+	if (!efx_probe_read_raw(probe, inode, out))
+		return false;
+	if (out->attr_ns <= reset)
 		out->attr_ns = 0;
-	if (found && out->asked_ns <= reset)
+	if (out->asked_ns <= reset)
 		out->asked_ns = 0;
-	return found;
+	return true;
 }
 
 /*
@@ -153,15 +166,10 @@ static inline bool efx_probe_read(xlator_t *probe, inode_t *inode,
 static inline bool efx_probe_attrs_before_reset(xlator_t *probe,
 						inode_t *inode)
 {
-	uint64_t v = 0, attr_ns = 0;
+	struct efx_probe_mark m;
 
-	if (!probe || !inode)
-		return false;
-	LOCK(&inode->lock);
-	if (__inode_ctx_get(inode, probe, &v) == 0 && v)
-		attr_ns = ((struct efx_probe_mark *)(uintptr_t)v)->attr_ns;
-	UNLOCK(&inode->lock);
-	return attr_ns && attr_ns <= efx_probe_reset_ns(probe);
+	return efx_probe_read_raw(probe, inode, &m) && m.attr_ns &&
+	       m.attr_ns <= efx_probe_reset_ns(probe);
 }
 
 /*
