@@ -176,16 +176,28 @@ is "$(mod_flag detached)" 0 "the module answers for it again"
 cl_wait 90 sh -c "ls '$A' >/dev/null; [ \$(grep -c 'switched to graph' '$LOGA') -gt $sw0 ]"
 ok $? "on again: the bridge moved to the new graph"
 cl_wait 60 bricks_connected || diag "not every brick connected"
-# Past the kernel's timeouts, each pass asks again.
+# Served again: a pass sends nothing to the daemon, and the extension has
+# answered each name since (18 names and 2 negatives).  Not all in one
+# pass: the kernel keeps an answer of the extension until the value's
+# expiry, and an epoch move in the middle of a pass (a brick's
+# notification may come just after its log line) retires what the daemon
+# answered before it, so those names are answered a pass later.  The
+# first pass is split so on purpose.
+hon=$("$DUMP" hits "$CONN")
+sleep 1.3
+(cd "$A/d" && stat $(seq -f 'f%g' 10)) >/dev/null 2>&1
+(cd / && "$top_builddir/client/extfusectl" flush "$CONN") >/dev/null
+(cd "$A/d" && stat $(seq -f 'f%g' 11 20)) >/dev/null 2>&1
 for i in $(seq 20); do
-	h0=$("$DUMP" hits "$CONN")
+	sleep 1.3 # past the daemon's 1 s validities
+	f0=$(forwarded)
 	sheet >/dev/null 2>&1
-	h1=$("$DUMP" hits "$CONN")
-	[ $((h1 - h0)) -ge 17 ] && break
-	sleep 1.3
+	f1=$(forwarded) h1=$("$DUMP" hits "$CONN")
+	[ -n "$f0" ] && [ $((f1 - f0)) = 0 ] && [ $((h1 - hon)) -ge 17 ] && break
 done
-rc=$(( h1 - h0 >= 17 ? 0 : 1 ))
-ok $rc "stats answered in the kernel again ($((h1 - h0)) hits, pass $i)"
+[ -n "$f0" ] && [ $((f1 - f0)) = 0 ] && [ $((h1 - hon)) -ge 17 ]
+rc=$?
+ok $rc "stats answered in the kernel again ($((h1 - hon)) hits, pass $i sent $((f1 - f0)))"
 if [ $rc != 0 ]; then
 	# Per operation, and the values a stat of d/fN needs.
 	DIRNOW=$("$DUMP" resolve "$CONN" d)
