@@ -19,7 +19,7 @@
 #include <linux/fuse.h>
 
 #define EXTFUSE_MAGIC 0x45584655u /* "EXFU" */
-#define EXTFUSE_ABI_VERSION 4
+#define EXTFUSE_ABI_VERSION 5
 
 #define EXTFUSE_NAME_MAX 255 /* longer names always go to the daemon */
 #define EXTFUSE_NAME_BUF (EXTFUSE_NAME_MAX + 1)
@@ -480,7 +480,7 @@ struct extfuse_expire {
 
 #define EXTFUSE_EXPIRE_DIR (1u << 0)
 
-#define EXTFUSE_IOC_EXPIRE _IOW(EXTFUSE_IOC_TYPE, 5, struct extfuse_expire)
+#define EXTFUSE_IOC_EXPIRE _IOW(EXTFUSE_IOC_TYPE, 6, struct extfuse_expire)
 
 /* ---- Layout checks -------------------------------------------------- */
 
