@@ -120,11 +120,14 @@ counts() {
 }
 
 prepare() { :; }
+# passes TEST: how many measured runs it gets (a caller may redefine it).
+passes() { echo 2; }
 
 # measure "TEST..." CONFIG...: every workload on each mount in turn.  One
-# warm-up run (fills md-cache, lets the translator publish), then two
-# measured runs, each after the kernel's own 1 s timeouts expired.
-# Prints "RESULT cfg= test= pass= ns= reqs= lookups= detail= khits=".
+# warm-up run (fills md-cache, lets the translator publish), then the
+# measured runs (passes TEST), each after the kernel's own 1 s timeouts
+# expired.  Prints "RESULT cfg= test= pass= ns= reqs= lookups= detail=
+# khits=".
 measure() {
 	local tests=$1 t c p ns h0 h1 d e0
 	shift
@@ -136,7 +139,7 @@ measure() {
 			prepare "$c" "$t"
 			ns=$(work "$c" "$t")
 			diag "$t $c warm-up: $ns ns"
-			for p in 1 2; do
+			for p in $(seq "$(passes "$t")"); do
 				sleep 1.5
 				iodump "$c" >/dev/null
 				h0=$(khits "$c")
